@@ -1,0 +1,123 @@
+# appbuild - deployment packaging for Python WSGI apps.
+#
+#   make            build/appbuild and build/libappbuild.a
+#   make check      -Werror + ASan/UBSan build, every test suite
+#   make demo       build, then run appbuild on an example app
+#   make fuzz       clang libFuzzer targets under build/fuzz/
+#   make deps       apt-get install what the build and tests need
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+CLANG ?= clang
+PKG_CONFIG ?= pkg-config
+SHARED ?= $(abspath ../shared)
+
+PKGS := libarchive libcurl libgit2 rpm yaml-0.1 jansson libcrypto
+DEB_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
+	libarchive-dev libcurl4-openssl-dev libgit2-dev librpm-dev libyaml-dev \
+	libjansson-dev libssl-dev libcmocka-dev python3 python3-venv hyperfine
+
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-unused-parameter
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -I. $(WARN) $(CFLAGS) $(PKG_CFLAGS)
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDLIBS = $(PKG_LIBS) -lm -lpthread
+
+# Sources: formats/ (standards, file formats) <- builder/ (pipeline) <- cli/.
+LIB_SRC := $(sort $(wildcard formats/core/*.c formats/*.c formats/*/*.c builder/*.c builder/*/*.c))
+
+CLI_SRC := $(sort $(wildcard cli/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/*_test.c))
+VEC_SRC := $(sort $(wildcard tests/vectors/*.c))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+OBJ = $(LIB_SRC:%.c=build/obj/%.o)
+CLI_OBJ = $(CLI_SRC:%.c=build/obj/%.o)
+SAN_OBJ = $(LIB_SRC:%.c=build/san/%.o)
+SAN_CLI_OBJ = $(CLI_SRC:%.c=build/san/%.o)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/san/bin/%)
+FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+
+.PHONY: all check demo fuzz deps install clean bench unit vectors clitest
+.DEFAULT_GOAL := all
+
+all: build/appbuild
+
+build/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+build/san/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -MMD -MP -c -o $@ $<
+
+build/libappbuild.a: $(OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+build/appbuild: $(CLI_OBJ) build/libappbuild.a
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) build/libappbuild.a $(LDLIBS)
+
+# The sanitizer build that `make check` tests.
+build/san/libappbuild.a: $(SAN_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+build/san/appbuild: $(SAN_CLI_OBJ) build/san/libappbuild.a
+	$(CC) $(SAN_FLAGS) -o $@ $(SAN_CLI_OBJ) build/san/libappbuild.a $(LDLIBS)
+
+build/san/bin/%: build/san/tests/unit/%.o build/san/libappbuild.a
+	@mkdir -p $(@D)
+	$(CC) $(SAN_FLAGS) -o $@ $< build/san/libappbuild.a $(LDLIBS) -lcmocka
+
+build/san/bin/vectors: $(VEC_SRC:%.c=build/san/%.o) build/san/libappbuild.a
+	@mkdir -p $(@D)
+	$(CC) $(SAN_FLAGS) -o $@ $(VEC_SRC:%.c=build/san/%.o) build/san/libappbuild.a $(LDLIBS)
+
+check: build/appbuild build/san/appbuild $(UNIT_BIN) build/san/bin/vectors
+	@SHARED=$(SHARED) APPBUILD=$(CURDIR)/build/san/appbuild sh tests/run.sh \
+		$(UNIT_BIN) -- build/san/bin/vectors -- $(sort $(wildcard tests/cli/*.sh))
+
+# libFuzzer: each target links the library sources compiled by clang.
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+
+fuzz: $(FUZZ_BIN)
+
+demo: build/appbuild
+	@sh examples/demo.sh
+
+bench: build/appbuild
+	@sh bench/formats.sh
+
+deps:
+	@if ! command -v apt-get >/dev/null 2>&1; then \
+		echo "make deps: apt-get not found; this target supports Debian and Ubuntu." >&2; \
+		echo "make deps: install by hand: $(DEB_PACKAGES)" >&2; exit 1; fi
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+		done); \
+	if [ -z "$$missing" ]; then echo "make deps: all packages present"; else \
+		echo "make deps: installing $$missing"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; fi
+
+install: build/appbuild
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 build/appbuild $(DESTDIR)$(PREFIX)/bin/appbuild
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)
+.SECONDARY:

@@ -1,0 +1,7 @@
+/* placeholder; replaced by the CLI */
+#include <stdio.h>
+int main(void)
+{
+	puts("appbuild");
+	return 0;
+}

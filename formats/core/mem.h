@@ -1,0 +1,21 @@
+/* mem.h - allocation that cannot fail (it aborts), as git's xmalloc. */
+#ifndef AB_MEM_H
+#define AB_MEM_H
+
+#include <stddef.h>
+
+/* Each aborts the process with a message on out-of-memory; never returns NULL. */
+void *ab_xmalloc(size_t n);
+void *ab_xcalloc(size_t nmemb, size_t size);
+void *ab_xrealloc(void *p, size_t n);
+char *ab_xstrdup(const char *s);
+char *ab_xstrndup(const char *s, size_t n);
+
+/* Grow *arr (of element size sz) so it holds at least `need` elements;
+ * *cap is updated. Amortised doubling. */
+void ab_grow(void **arr, size_t *cap, size_t need, size_t sz);
+#define AB_GROW(arr, cap, need) ab_grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
+
+#define AB_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif
