@@ -1,0 +1,86 @@
+/* bench_formats.c - time PEP 440 parsing and ordering over a list of versions.
+ *
+ * Usage: bench_formats VERSIONS.txt [ROUNDS]
+ * Each round parses every line (invalid ones are counted, not fatal) and
+ * sorts the parsed versions with pep440_version_cmp. Prints the median round
+ * time; bench/formats.sh runs the same work through Python's packaging. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "formats/core/buf.h"
+#include "formats/core/mem.h"
+#include "formats/pep440.h"
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_version(const void *a, const void *b)
+{
+	return pep440_version_cmp(*(struct pep440_version *const *)a,
+				  *(struct pep440_version *const *)b);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: bench_formats VERSIONS.txt [ROUNDS]\n");
+		return 2;
+	}
+	int rounds = argc > 2 ? atoi(argv[2]) : 21;
+	FILE *f = fopen(argv[1], "r");
+	if (!f) {
+		perror(argv[1]);
+		return 1;
+	}
+	char **lines = NULL;
+	size_t n = 0, cap = 0;
+	char *line = NULL;
+	size_t lcap = 0;
+	ssize_t len;
+	while ((len = getline(&line, &lcap, f)) > 0) {
+		if (line[len - 1] == '\n')
+			line[--len] = '\0';
+		AB_GROW(lines, cap, n + 1);
+		lines[n++] = ab_xstrdup(line);
+	}
+	free(line);
+	fclose(f);
+
+	struct pep440_version **vs = ab_xcalloc(n ? n : 1, sizeof(*vs));
+	double *times = ab_xcalloc((size_t)rounds, sizeof(double));
+	size_t valid = 0;
+	for (int r = 0; r < rounds; r++) {
+		double t0 = now();
+		valid = 0;
+		for (size_t i = 0; i < n; i++) {
+			struct pep440_version *v = pep440_version_new(lines[i]);
+			if (v)
+				vs[valid++] = v;
+		}
+		qsort(vs, valid, sizeof(*vs), cmp_version);
+		times[r] = now() - t0;
+		for (size_t i = 0; i < valid; i++)
+			pep440_version_free(vs[i]);
+	}
+	qsort(times, (size_t)rounds, sizeof(double), cmp_double);
+	printf("%zu versions (%zu valid), median of %d rounds: %.3f ms\n", n, valid, rounds,
+	       times[rounds / 2] * 1e3);
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+	free(vs);
+	free(times);
+	return 0;
+}
