@@ -44,7 +44,7 @@ SAN_CLI_OBJ = $(CLI_SRC:%.c=build/san/%.o)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/san/bin/%)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 
-.PHONY: all check demo fuzz deps install clean bench unit vectors clitest
+.PHONY: all check check-run demo fuzz deps install clean bench unit vectors clitest
 .DEFAULT_GOAL := all
 
 all: build/appbuild
@@ -80,7 +80,14 @@ build/san/bin/vectors: $(VEC_SRC:%.c=build/san/%.o) build/san/libappbuild.a
 	@mkdir -p $(@D)
 	$(CC) $(SAN_FLAGS) -o $@ $(VEC_SRC:%.c=build/san/%.o) build/san/libappbuild.a $(LDLIBS)
 
-check: build/appbuild build/san/appbuild $(UNIT_BIN) build/san/bin/vectors
+# `make check` and `make demo` work on a fresh machine: they install what is
+# missing first (a no-op when everything is there), then build in a sub-make
+# so pkg-config sees the installed libraries.
+check:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory check-run
+
+check-run: build/appbuild build/san/appbuild $(UNIT_BIN) build/san/bin/vectors
 	@SHARED=$(SHARED) APPBUILD=$(CURDIR)/build/san/appbuild sh tests/run.sh \
 		$(UNIT_BIN) -- build/san/bin/vectors -- $(sort $(wildcard tests/cli/*.sh))
 
@@ -93,11 +100,18 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 
 fuzz: $(FUZZ_BIN)
 
-demo: build/appbuild
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory build/appbuild
 	@sh examples/demo.sh
 
-bench: build/appbuild
-	@sh bench/formats.sh
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+build/bench/%: bench/%.c build/libappbuild.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< build/libappbuild.a $(LDLIBS)
+
+bench: build/appbuild $(BENCH_SRC:bench/%.c=build/bench/%)
+	@SHARED=$(SHARED) sh bench/formats.sh
 
 deps:
 	@if ! command -v apt-get >/dev/null 2>&1; then \
