@@ -1,8 +1,10 @@
 /* pep508.h - PEP 508 dependency specifiers ("name[extra] (>=1); marker").
  *
  * Grammar and normalized output exactly as pypa/packaging 26.x Requirement:
- * str() writes "name[extras]specifier", "name@ url" for URLs and
- * "…; marker" / "url ; marker". */
+ * str() writes "name[extras]specifier", "name[extras] @ url" for URLs and
+ * "…; marker" / "url ; marker" (a URL runs to the next blank, so a marker
+ * after a URL needs a blank before its ';'). Input containing a NUL byte is
+ * rejected (the fields are C strings). */
 #ifndef AB_PEP508_H
 #define AB_PEP508_H
 
