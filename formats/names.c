@@ -1,10 +1,11 @@
-/* names.c - PEP 503 / PEP 685 name normalization. */
+/* names.c - PEP 503 / PEP 685 name normalization:
+ * re.sub(r"[-_.]+", "-", name).lower(), with Python's Unicode str.lower(). */
 #include "formats/names.h"
 
-#include <locale.h>
-#include <pthread.h>
 #include <stdlib.h>
-#include <wctype.h>
+#include <string.h>
+
+#include "formats/core/unicode.h"
 
 static bool is_sep(char c)
 {
@@ -21,117 +22,51 @@ static bool is_alnum(char c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* Python's str.lower() on non-ASCII text: glibc's Unicode tables through a
- * C.UTF-8 locale, plus the one unconditional multi-character mapping of
- * SpecialCasing.txt (U+0130 -> "i" U+0307). NEEDSWORK(#4): Final_Sigma. */
-static locale_t utf8_locale;
-static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
-
-static void utf8_locale_init(void)
+static bool is_ascii(struct ab_str s)
 {
-	utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	for (size_t i = 0; i < s.len; i++)
+		if ((unsigned char)s.ptr[i] >= 0x80)
+			return false;
+	return true;
 }
 
-/* Decode one UTF-8 sequence at s[*i]; -1 (and one byte consumed) if invalid. */
-static long utf8_decode(struct ab_str s, size_t *i)
+/* Collapse separator runs and lower ASCII; `s` is already Unicode-lowered
+ * when it was not ASCII. */
+static void collapse(struct ab_str s, struct ab_buf *out)
 {
-	static const long min[4] = { 0, 0x80, 0x800, 0x10000 };
-	unsigned char c = (unsigned char)s.ptr[*i];
-	int n = c >= 0xf0 && c < 0xf5 ? 3 : c >= 0xe0 && c < 0xf0 ? 2 : c >= 0xc2 && c < 0xe0 ? 1 : -1;
-	if (n < 0 || *i + (size_t)n >= s.len) {
-		(*i)++;
-		return -1;
-	}
-	long cp = c & (0x3f >> n);
-	for (int k = 1; k <= n; k++) {
-		unsigned char cc = (unsigned char)s.ptr[*i + (size_t)k];
-		if ((cc & 0xc0) != 0x80) {
-			(*i)++;
-			return -1;
-		}
-		cp = (cp << 6) | (cc & 0x3f);
-	}
-	if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000)) {
-		(*i)++;
-		return -1;
-	}
-	*i += (size_t)n + 1;
-	return cp;
-}
-
-static size_t utf8_encode(long cp, char *out)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
-/* Yields the canonical form one byte at a time:
- * re.sub(r"[-_.]+", "-", name).lower(). Non-ASCII characters are lowered
- * into `pend` and handed out byte by byte. */
-struct canon_iter {
-	struct ab_str s;
-	size_t i;
-	char pend[8];
-	size_t npend, ipend;
-};
-
-static int canon_next(struct canon_iter *it)
-{
-	if (it->ipend < it->npend)
-		return (unsigned char)it->pend[it->ipend++];
-	if (it->i >= it->s.len)
-		return -1;
-	char c = it->s.ptr[it->i];
-	if ((unsigned char)c >= 0x80) {
-		size_t start = it->i;
-		long cp = utf8_decode(it->s, &it->i);
-		it->ipend = 0;
-		if (cp < 0) {
-			it->pend[0] = it->s.ptr[start];
-			it->npend = 1;
-		} else if (cp == 0x130) {
-			it->npend = utf8_encode('i', it->pend);
-			it->npend += utf8_encode(0x307, it->pend + it->npend);
+	for (size_t i = 0; i < s.len; i++) {
+		char c = s.ptr[i];
+		if (is_sep(c)) {
+			while (i + 1 < s.len && is_sep(s.ptr[i + 1]))
+				i++;
+			ab_buf_addc(out, '-');
 		} else {
-			pthread_once(&utf8_once, utf8_locale_init);
-			if (utf8_locale)
-				cp = (long)towlower_l((wint_t)cp, utf8_locale);
-			it->npend = utf8_encode(cp, it->pend);
+			ab_buf_addc(out, lower(c));
 		}
-		return (unsigned char)it->pend[it->ipend++];
 	}
-	it->i++;
-	if (!is_sep(c))
-		return (unsigned char)lower(c);
-	while (it->i < it->s.len && is_sep(it->s.ptr[it->i]))
-		it->i++;
-	return '-';
+}
+
+int name_canonicalize_strict(struct ab_str name, struct ab_buf *out)
+{
+	if (ab_str_chr(name, '\0') >= 0)
+		return -1;
+	if (is_ascii(name)) {
+		collapse(name, out);
+		return 0;
+	}
+	struct ab_buf low = AB_BUF_INIT;
+	if (ab_utf8_lower(name, &low) < 0)
+		return -1;
+	collapse(ab_buf_str(&low), out);
+	ab_buf_release(&low);
+	return 0;
 }
 
 void name_canonicalize(struct ab_str name, struct ab_buf *out)
 {
-	struct canon_iter it = { .s = name };
-	int c;
-	while ((c = canon_next(&it)) >= 0)
-		ab_buf_addc(out, (char)c);
+	/* not UTF-8: lower the ASCII letters and keep the other bytes */
+	if (name_canonicalize_strict(name, out) < 0)
+		collapse(name, out);
 }
 
 char *name_canonical_dup(struct ab_str name)
@@ -141,15 +76,32 @@ char *name_canonical_dup(struct ab_str name)
 	return ab_buf_detach(&b);
 }
 
+/* ASCII names compare without allocating: the resolver calls this often. */
 bool name_eq(struct ab_str a, struct ab_str b)
 {
-	struct canon_iter ia = { .s = a }, ib = { .s = b };
+	if (!is_ascii(a) || !is_ascii(b)) {
+		char *ca = name_canonical_dup(a), *cb = name_canonical_dup(b);
+		bool eq = strcmp(ca, cb) == 0;
+		free(ca);
+		free(cb);
+		return eq;
+	}
+	size_t i = 0, j = 0;
 	for (;;) {
-		int ca = canon_next(&ia), cb = canon_next(&ib);
-		if (ca != cb)
+		if (i == a.len || j == b.len)
+			return i == a.len && j == b.len;
+		char ca = a.ptr[i], cb = b.ptr[j];
+		if (is_sep(ca) && is_sep(cb)) {
+			while (i < a.len && is_sep(a.ptr[i]))
+				i++;
+			while (j < b.len && is_sep(b.ptr[j]))
+				j++;
+			continue;
+		}
+		if (lower(ca) != lower(cb) || is_sep(ca) || is_sep(cb))
 			return false;
-		if (ca < 0)
-			return true;
+		i++;
+		j++;
 	}
 }
 
@@ -159,10 +111,10 @@ static size_t alnum_len(struct ab_str s, size_t i)
 {
 	if (is_alnum(s.ptr[i]))
 		return 1;
-	size_t j = i;
-	long cp = utf8_decode(s, &j);
-	if (cp == 0x130 || cp == 0x131 || cp == 0x17f || cp == 0x212a)
-		return j - i;
+	uint32_t cp;
+	size_t n = ab_utf8_decode(s.ptr + i, s.len - i, &cp);
+	if (n && (cp == 0x130 || cp == 0x131 || cp == 0x17f || cp == 0x212a))
+		return n;
 	return 0;
 }
 
@@ -188,9 +140,9 @@ bool name_is_normalized(struct ab_str name)
 {
 	if (!name_is_valid(name))
 		return false;
-	struct canon_iter it = { .s = name };
-	for (size_t i = 0; i < name.len; i++)
-		if (canon_next(&it) != (unsigned char)name.ptr[i])
-			return false;
-	return canon_next(&it) < 0;
+	struct ab_buf b = AB_BUF_INIT;
+	name_canonicalize(name, &b);
+	bool same = ab_str_eq(ab_buf_str(&b), name);
+	ab_buf_release(&b);
+	return same;
 }
