@@ -599,7 +599,7 @@ static void cache_spec(struct marker *m, struct mnode *nd)
 static int parse_item(struct mparser *p, uint32_t *out)
 {
 	struct operand l, r;
-	enum mop op;
+	enum mop op = 0; /* set by parse_op() on success; gcc -O2 cannot see it */
 	int rc = parse_var(p, &l);
 	if (rc < 0)
 		return rc;

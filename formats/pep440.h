@@ -47,15 +47,23 @@ struct pep440_version {
 	struct pep440_num post, dev;
 	size_t nlocal; /* 0: no local label */
 	struct pep440_local *local;
+	/* Set by the parser; read-only for callers. */
+	size_t ntrim;     /* release length without trailing zeros (0: all zero) */
+	size_t size;      /* bytes in the block (for pep440_version_dup) */
+	uint32_t len;     /* strlen(str) */
+	uint32_t rel_end; /* str[0, rel_end) is "epoch!release" (base_version) */
+	uint32_t pub_end; /* str[0, pub_end) is the public version */
 };
 
 /* Parse a version. Returns 0 and sets *out (caller frees with
- * pep440_version_free), or a negative AB_E_PARSE with `err` saying why
- * (col: 1-based offset into `s` where it went wrong). */
+ * pep440_version_free), or a negative AB_E_PARSE with *out NULL and `err`
+ * saying why ("invalid version '1.0+': unexpected '+'"; col: 1-based byte
+ * offset into `s` where it went wrong). `err` may be NULL. */
 int pep440_version_parse(struct ab_str s, struct pep440_version **out, struct ab_err *err);
 /* Convenience: parse or return NULL (no error detail). */
 struct pep440_version *pep440_version_new(const char *s);
 void pep440_version_free(struct pep440_version *v);
+/* A copy (one block, freed with pep440_version_free); NULL for NULL. */
 struct pep440_version *pep440_version_dup(const struct pep440_version *v);
 
 /* Total order of PEP 440 (packaging's _cmpkey): <0, 0, >0. `1.0` == `1.0.0`. */
@@ -72,7 +80,13 @@ void pep440_version_local(const struct pep440_version *v, struct ab_buf *out);  
 /* packaging.utils.canonicalize_version(): trailing zeros of the release
  * stripped; an invalid version is appended unchanged. */
 void pep440_canonicalize(struct ab_str s, struct ab_buf *out);
+/* The same for a parsed version (canonicalize_version(Version)). */
+void pep440_version_canonical(const struct pep440_version *v, struct ab_buf *out);
 void pep440_num_format(const struct pep440_num *n, struct ab_buf *out);
+
+/* Python's str.strip(): drops Unicode whitespace (str.isspace(), UTF-8) at
+ * both ends, as the `\s*` around packaging's patterns does. */
+struct ab_str pep440_strip(struct ab_str s);
 
 bool pep440_is_prerelease(const struct pep440_version *v);  /* pre or dev */
 bool pep440_is_postrelease(const struct pep440_version *v);
@@ -93,8 +107,9 @@ enum pep440_op {
 struct pep440_spec {
 	enum pep440_op op;
 	bool wildcard;                  /* ==X.* / !=X.* */
-	char *text;                     /* the version part as written, trimmed (owned) */
-	struct pep440_version *version; /* parsed (owned); NULL only for === with a non-PEP 440 string */
+	char *text;                     /* version part as written, trimmed, ".*" kept (owned) */
+	struct pep440_version *version; /* parsed (owned; X for X.*); NULL only for === with a
+					 * non-PEP 440 string */
 };
 
 struct pep440_specset {
@@ -105,9 +120,20 @@ struct pep440_specset {
 
 #define PEP440_SPECSET_INIT { 0, NULL, -1 }
 
+/* Parse one specifier (Specifier(s)): surrounding whitespace allowed.
+ * Error: AB_E_PARSE, col into `s`; *out is then left empty. */
+int pep440_spec_parse(struct ab_str s, struct pep440_spec *out, struct ab_err *err);
+void pep440_spec_release(struct pep440_spec *spec);
+/* Specifier.prereleases (no override): -1 (None), 0 or 1. */
+int pep440_spec_prereleases(const struct pep440_spec *spec);
+
 /* Parse a comma-separated specifier set ("" is the empty set, matching
  * everything). Error: AB_E_PARSE, col into `s`. */
 int pep440_specset_parse(struct ab_str s, struct pep440_specset *out, struct ab_err *err);
+/* The clauses are kept as str(SpecifierSet) lists them: sorted by their
+ * text, duplicates (equal canonical forms: `==1.0` and `==1.0.0`) dropped,
+ * which changes nothing in what the set contains. out->prereleases is set
+ * to -1; assign 0 or 1 to override, as SpecifierSet(..., prereleases=). */
 void pep440_specset_release(struct pep440_specset *set);
 
 /* str(SpecifierSet): clauses formatted, sorted, joined with ",". */
@@ -117,16 +143,32 @@ void pep440_spec_format(const struct pep440_spec *spec, struct ab_buf *out);
 /* SpecifierSet.prereleases: -1 (None), 0 or 1. */
 int pep440_specset_prereleases(const struct pep440_specset *set);
 
-/* SpecifierSet.contains(version, prereleases=...): `prereleases` -1 means
- * the argument was not passed. */
+/* SpecifierSet.contains(Version(...), prereleases=...): `prereleases` -1
+ * means the argument was not passed. A matching pre-release is contained
+ * unless `prereleases` (or, when -1, set->prereleases) is 0: contains() is
+ * filter() on one item, whose "pre-releases if nothing else" fallback keeps
+ * it. `===` compares str(v), the normalized form. pep440_spec_contains() is
+ * Specifier.contains() for one clause. No allocation except for `===` with
+ * non-ASCII text. */
 bool pep440_specset_contains(const struct pep440_specset *set, const struct pep440_version *v,
 			     int prereleases);
 bool pep440_spec_contains(const struct pep440_spec *spec, const struct pep440_version *v,
 			  int prereleases);
 
 /* SpecifierSet.filter(): writes the indexes of the kept versions (in input
- * order) to keep[] and returns how many; pre-release fallback as packaging. */
+ * order) to keep[] (room for n) and returns how many. With no pre-release
+ * policy (-1 here and in the set) pre-releases are dropped if any final
+ * release matched, else kept. */
 size_t pep440_specset_filter(const struct pep440_specset *set, struct pep440_version *const *vs,
 			     size_t n, int prereleases, size_t *keep);
+
+/* The same on version strings as packaging gets them: `===` compares the
+ * string as given (case-insensitively, not normalized), a string that is
+ * not a PEP 440 version matches only `===` clauses (or an empty set) and
+ * counts as neither final nor pre-release. */
+bool pep440_specset_contains_str(const struct pep440_specset *set, struct ab_str item,
+				 int prereleases);
+size_t pep440_specset_filter_str(const struct pep440_specset *set, const struct ab_str *items,
+				 size_t n, int prereleases, size_t *keep);
 
 #endif

@@ -7,6 +7,7 @@
 #include "formats/pep508.h"
 
 #include <stdlib.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "formats/core/mem.h"
@@ -18,10 +19,18 @@ struct rparser {
 	struct ab_err *err;
 };
 
-static int fail(struct rparser *p, size_t at, const char *msg)
+__attribute__((format(printf, 3, 4))) static int fail(struct rparser *p, size_t at,
+							 const char *fmt, ...)
 {
 	struct ab_loc loc = { NULL, 1, (unsigned)(at + 1) };
-	return ab_err_at(p->err, AB_E_PARSE, &loc, "%s", msg);
+	struct ab_buf msg = AB_BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	ab_buf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	int r = ab_err_at(p->err, AB_E_PARSE, &loc, "%s", msg.buf);
+	ab_buf_release(&msg);
+	return r;
 }
 
 static bool is_alnum(char c)
@@ -161,6 +170,29 @@ static int parse_version_many(struct rparser *p, struct ab_buf *spec)
 	return 0;
 }
 
+/* An operator the SPECIFIER token did not take has no usable version after
+ * it ("flask==", "flask>= ;x"). packaging says "expected end or semicolon";
+ * the user wants to hear what is missing, so say so, pointing at the spot. */
+static int check_dangling_op(struct rparser *p)
+{
+	static const char *const ops[] = { "===", "~=", "==", "!=", "<=", ">=", "<", ">" };
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		size_t l = strlen(ops[i]);
+		if (p->pos + l > p->n || memcmp(p->s + p->pos, ops[i], l))
+			continue;
+		size_t v = p->pos + l;
+		while (v < p->n && (p->s[v] == ' ' || p->s[v] == '\t'))
+			v++;
+		if (v == p->n || strchr(";,)", p->s[v]))
+			return fail(p, v, "expected version after '%s'", ops[i]);
+		size_t e = v;
+		while (e < p->n && !strchr(" \t;,)", p->s[e]))
+			e++;
+		return fail(p, v, "invalid version '%.*s' after '%s'", (int)(e - v), p->s + v, ops[i]);
+	}
+	return 0;
+}
+
 /* requirement_marker = ';' marker WS? */
 static int parse_marker_part(struct rparser *p, struct pep508_req *r, const char *expected)
 {
@@ -237,6 +269,12 @@ int pep508_parse(struct ab_str s, struct pep508_req *out, struct ab_err *err)
 		if (rc < 0)
 			goto out;
 		skip_ws(&p);
+		/* an operator right after the name or a comma lacks its version */
+		if (spec.len == 0 || spec.buf[spec.len - 1] == ',') {
+			rc = check_dangling_op(&p);
+			if (rc < 0)
+				goto out;
+		}
 		if (paren) {
 			if (!at(&p, ')')) {
 				rc = fail(&p, p.pos,
