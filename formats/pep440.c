@@ -8,6 +8,8 @@
  * packaging's _cmpkey, computed on the fly without allocating. */
 #include "formats/pep440.h"
 
+#include "formats/core/arena.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -318,14 +320,44 @@ static void put_num(struct builder *b, struct pep440_num *num, const char *p, si
 	put(b, p, n);
 }
 
-static struct pep440_version *build(const char *s, const struct scan *sc)
+/* n clamped to `max`; *exact stays true only while n < max (then later
+ * numbers may break ties, otherwise two clamped values could differ) */
+static uint64_t sat(const struct pep440_num *n, uint64_t max, bool *exact)
+{
+	if (!*exact)
+		return 0;
+	if (n->big || n->v >= max) {
+		*exact = false;
+		return max;
+	}
+	return n->v;
+}
+
+/* The prefix key of pep440_version_cmp(): epoch (16 bits), release[0] (48),
+ * release[1] (32), release[2] (32), each used only when the ones before it
+ * are exact, so key order never contradicts version order. Trailing zeros
+ * count as absent, which the padding with 0 matches. */
+static void set_key(struct pep440_version *v)
+{
+	static const struct pep440_num zero = { 0, NULL, 0 };
+	const struct pep440_num *r0 = v->ntrim > 0 ? &v->release[0] : &zero;
+	const struct pep440_num *r1 = v->ntrim > 1 ? &v->release[1] : &zero;
+	const struct pep440_num *r2 = v->ntrim > 2 ? &v->release[2] : &zero;
+	bool exact = true;
+	uint64_t e = sat(&v->epoch, 0xffff, &exact);
+	v->key[0] = e << 48 | sat(r0, 0xffffffffffffULL, &exact);
+	uint64_t k1 = sat(r1, 0xffffffffULL, &exact);
+	v->key[1] = k1 << 32 | sat(r2, 0xffffffffULL, &exact);
+}
+
+static struct pep440_version *build(const char *s, const struct scan *sc, struct ab_arena *arena)
 {
 	size_t n = sc->fail; /* == input length */
 	size_t str_cap = n + 24;
 	size_t aux_cap = (sc->local.e - sc->local.b) + sc->nlocal + 1;
 	size_t size = sizeof(struct pep440_version) + sc->nrelease * sizeof(struct pep440_num) +
 		      sc->nlocal * sizeof(struct pep440_local) + str_cap + aux_cap;
-	struct pep440_version *v = ab_xmalloc(size);
+	struct pep440_version *v = arena ? ab_arena_alloc(arena, size) : ab_xmalloc(size);
 	char *p = (char *)(v + 1);
 
 	v->epoch = (struct pep440_num){ 0, NULL, 0 };
@@ -366,6 +398,7 @@ static struct pep440_version *build(const char *s, const struct scan *sc)
 	}
 	v->ntrim = last;
 	v->rel_end = (uint32_t)b.len;
+	set_key(v);
 	if (sc->pre) {
 		v->pre = sc->pre;
 		put(&b,
@@ -421,11 +454,12 @@ static struct pep440_version *build(const char *s, const struct scan *sc)
 	return v;
 }
 
-int pep440_version_parse(struct ab_str s, struct pep440_version **out, struct ab_err *err)
+int pep440_version_parse_arena(struct ab_str s, struct ab_arena *arena,
+			       struct pep440_version **out, struct ab_err *err)
 {
 	struct ab_str t = pep440_strip(s);
 	size_t off = s.len ? (size_t)(t.ptr - s.ptr) : 0;
-	struct scan sc;
+	struct scan sc = { 0 }; /* zeroed: gcc -O2 cannot see scan_version() sets what build() reads */
 
 	*out = NULL;
 	if (t.len == 0)
@@ -448,8 +482,13 @@ int pep440_version_parse(struct ab_str s, struct pep440_version **out, struct ab
 				 "invalid version '%.*s': unexpected byte 0x%02x", AB_STR_ARG(t),
 				 c);
 	}
-	*out = build(t.ptr, &sc);
+	*out = build(t.ptr, &sc, arena);
 	return 0;
+}
+
+int pep440_version_parse(struct ab_str s, struct pep440_version **out, struct ab_err *err)
+{
+	return pep440_version_parse_arena(s, NULL, out, err);
 }
 
 struct pep440_version *pep440_version_new(const char *s)
@@ -511,6 +550,10 @@ static int pre_rank(const struct pep440_version *v)
 
 int pep440_version_cmp_public(const struct pep440_version *a, const struct pep440_version *b)
 {
+	if (a->key[0] != b->key[0])
+		return a->key[0] < b->key[0] ? -1 : 1;
+	if (a->key[1] != b->key[1])
+		return a->key[1] < b->key[1] ? -1 : 1;
 	int c = pep440_num_cmp(&a->epoch, &b->epoch);
 	if (c)
 		return c;

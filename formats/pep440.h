@@ -53,6 +53,9 @@ struct pep440_version {
 	uint32_t len;     /* strlen(str) */
 	uint32_t rel_end; /* str[0, rel_end) is "epoch!release" (base_version) */
 	uint32_t pub_end; /* str[0, pub_end) is the public version */
+	/* epoch and the first three release numbers, saturated, packed so that
+	 * key order never contradicts version order: most comparisons end here */
+	uint64_t key[2];
 };
 
 /* Parse a version. Returns 0 and sets *out (caller frees with
@@ -60,6 +63,12 @@ struct pep440_version {
  * saying why ("invalid version '1.0+': unexpected '+'"; col: 1-based byte
  * offset into `s` where it went wrong). `err` may be NULL. */
 int pep440_version_parse(struct ab_str s, struct pep440_version **out, struct ab_err *err);
+/* The same, with the version's one block taken from `arena` (freed with
+ * the arena, never with pep440_version_free): what the resolver and the
+ * index use for the thousands of versions of one run. */
+struct ab_arena;
+int pep440_version_parse_arena(struct ab_str s, struct ab_arena *arena,
+			       struct pep440_version **out, struct ab_err *err);
 /* Convenience: parse or return NULL (no error detail). */
 struct pep440_version *pep440_version_new(const char *s);
 void pep440_version_free(struct pep440_version *v);

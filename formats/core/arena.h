@@ -11,11 +11,12 @@
 struct ab_arena_chunk;
 
 struct ab_arena {
-	struct ab_arena_chunk *head;
+	struct ab_arena_chunk *head;  /* chunks in use, the current one first */
+	struct ab_arena_chunk *spare; /* kept by ab_arena_reset() for reuse */
 	size_t chunk_size;
 };
 
-#define AB_ARENA_INIT { NULL, 0 }
+#define AB_ARENA_INIT { NULL, NULL, 0 }
 
 /* Memory is 16-byte aligned and aborts on OOM, never NULL. */
 void *ab_arena_alloc(struct ab_arena *a, size_t n);
@@ -26,5 +27,8 @@ char *ab_arena_strdup(struct ab_arena *a, const char *s);
 char *ab_arena_strdup_str(struct ab_arena *a, struct ab_str s);
 /* Frees every allocation at once; the arena is reusable afterwards. */
 void ab_arena_release(struct ab_arena *a);
+/* Forgets every allocation but keeps the memory for the next ones (a
+ * phase that runs again, e.g. one resolve after another). */
+void ab_arena_reset(struct ab_arena *a);
 
 #endif
