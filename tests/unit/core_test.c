@@ -83,6 +83,22 @@ static void arena_many(void **state)
 	ab_arena_release(&a);
 }
 
+static void arena_reset_reuses(void **state)
+{
+	struct ab_arena a = AB_ARENA_INIT;
+	char *first = ab_arena_alloc(&a, 100);
+	char *big = ab_arena_alloc(&a, 200 * 1024); /* a second, big chunk */
+	ab_arena_reset(&a);
+	assert_null(a.head);
+	/* the next allocation comes from a kept chunk, not from malloc */
+	char *again = ab_arena_alloc(&a, 100);
+	assert_true(again == first || again == big);
+	memset(again, 0, 100);
+	ab_arena_release(&a);
+	assert_null(a.head);
+	assert_null(a.spare);
+}
+
 static void str_views(void **state)
 {
 	struct ab_str s = ab_str_trim(ab_str_from("  flask \t\n"));
@@ -99,7 +115,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(buf_invariants), cmocka_unit_test(buf_cap),
 		cmocka_unit_test(err_first_wins), cmocka_unit_test(err_locate),
-		cmocka_unit_test(arena_many),     cmocka_unit_test(str_views),
+		cmocka_unit_test(arena_many),     cmocka_unit_test(arena_reset_reuses),
+		cmocka_unit_test(str_views),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
