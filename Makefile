@@ -17,7 +17,8 @@ SHARED ?= $(abspath ../shared)
 PKGS := libarchive libcurl libgit2 rpm yaml-0.1 jansson libcrypto
 DEB_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
 	libarchive-dev libcurl4-openssl-dev libgit2-dev librpm-dev libyaml-dev \
-	libjansson-dev libssl-dev libcmocka-dev python3 python3-venv hyperfine
+	libjansson-dev libssl-dev libcmocka-dev python3 python3-venv hyperfine \
+	rpm lintian
 
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
@@ -27,7 +28,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -I. $(WARN) $(CFLAGS) $(PKG_CFLAGS)
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-LDLIBS = $(PKG_LIBS) -lm -lpthread
+LDLIBS = $(PKG_LIBS) -lrpmbuild -lm -lpthread
 
 # Sources: formats/ (standards, file formats) <- builder/ (pipeline) <- cli/.
 LIB_SRC := $(sort $(wildcard formats/core/*.c formats/*.c formats/*/*.c builder/*.c builder/*/*.c))
@@ -87,9 +88,13 @@ check:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory check-run
 
-check-run: build/appbuild build/san/appbuild $(UNIT_BIN) build/san/bin/vectors
+check-run: build/appbuild build/san/appbuild $(UNIT_BIN) build/san/bin/vectors \
+		build/san/bin/conformance build/san/bin/fuzz_resolve
 	@SHARED=$(SHARED) APPBUILD=$(CURDIR)/build/san/appbuild sh tests/run.sh \
-		$(UNIT_BIN) -- build/san/bin/vectors -- $(sort $(wildcard tests/cli/*.sh))
+		--unit $(UNIT_BIN) --vectors build/san/bin/vectors \
+		--conformance build/san/bin/conformance \
+		--once "build/san/bin/fuzz_resolve 3000" \
+		--cli $(sort $(wildcard tests/cli/*.sh))
 
 # libFuzzer: each target links the library sources compiled by clang.
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined \
@@ -135,3 +140,47 @@ clean:
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 .SECONDARY:
+
+# --- supervisor (issue #8) ---
+# build/appbuild-supervisor ships inside every bundle: it links its own
+# sources, formats/core and libyaml only (no libcurl, libarchive, ...). Its
+# modules (builder/supervisor/*.c) also land in libappbuild.a through the
+# builder/*/*.c glob (the fuzz target and unit tests use them from there); its
+# main() is builder/supervisor/cmd/main.c, one level deeper than the glob.
+SUP_SRC := $(sort $(wildcard builder/supervisor/*.c)) builder/supervisor/cmd/main.c \
+	formats/core/buf.c formats/core/err.c formats/core/mem.c formats/core/str.c
+SUP_LIBS = $(shell $(PKG_CONFIG) --libs yaml-0.1 2>/dev/null || echo -lyaml)
+
+.PHONY: bench-supervisor
+all: build/appbuild-supervisor
+
+build/appbuild-supervisor: $(SUP_SRC:%.c=build/obj/%.o)
+	$(CC) $(CFLAGS) -o $@ $^ $(SUP_LIBS)
+
+# The sanitizer variant the end-to-end tests run (tests/cli/08*-supervisor-*.sh
+# find it next to build/san/appbuild), and the child program they supervise.
+build/san/appbuild-supervisor: $(SUP_SRC:%.c=build/san/%.o)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(SUP_LIBS)
+
+build/san/supervisor-tchild build/supervisor-tchild: tests/supervisor/tchild.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o $@ $<
+
+check-run: build/san/appbuild-supervisor build/san/supervisor-tchild
+
+bench-supervisor: build/appbuild-supervisor build/supervisor-tchild
+	@sh bench/supervisor.sh
+
+# --- resolver conformance (issue #6) ---
+# tests/conformance/run.c resolves every scenario of ../shared/conformance
+# (in-memory provider for now); fuzz_resolve checks random tiny indexes.
+CONF_LIB := tests/conformance/scenario.c
+build/san/bin/conformance: tests/conformance/run.c $(CONF_LIB) build/san/libappbuild.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -o $@ tests/conformance/run.c $(CONF_LIB) \
+		build/san/libappbuild.a $(LDLIBS)
+
+build/san/bin/fuzz_resolve: tests/conformance/fuzz_resolve.c $(CONF_LIB) build/san/libappbuild.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -o $@ tests/conformance/fuzz_resolve.c $(CONF_LIB) \
+		build/san/libappbuild.a $(LDLIBS)

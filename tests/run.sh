@@ -1,10 +1,12 @@
 #!/bin/sh
 # run.sh - run every suite of `make check` and close with "N passed, N failed".
 #
-#   run.sh UNIT_BIN... -- VECTOR_BIN -- CLI_SCRIPT...
+#   run.sh --unit BIN... --vectors BIN --conformance BIN --once CMD... --cli SCRIPT...
 #
-# Unit tests are cmocka binaries (TAP output, one count per test); the vector
-# runner counts one per case; each end-to-end script counts as one test.
+# --unit: cmocka binaries (TAP output, one count per test); --vectors: the
+# vector runner (one count per case); --conformance: the resolver scenario
+# runner (one count per scenario); --once: commands that count as one test
+# each (a quoted command line); --cli: end-to-end scripts, one test each.
 # ../shared missing is a failure, not a skip.
 set -u
 passed=0
@@ -17,43 +19,64 @@ if [ ! -d "${SHARED:-../shared}/vectors" ]; then
 	failed=$((failed + 1))
 fi
 
-phase=unit
+# count PASSED FAILED RC: add a suite's counts; a crash with no failure
+# counted is one failure
+count() {
+	p=$1 f=$2
+	[ -n "$p" ] || p=0
+	[ -n "$f" ] || f=0
+	if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	passed=$((passed + p)); failed=$((failed + f))
+}
+
+phase=
 for t in "$@"; do
-	if [ "$t" = "--" ]; then
-		case $phase in unit) phase=vectors ;; vectors) phase=cli ;; esac
-		continue
-	fi
+	case $t in --unit|--vectors|--conformance|--once|--cli) phase=$t; continue ;; esac
 	case $phase in
-	unit)
+	--unit)
 		CMOCKA_MESSAGE_OUTPUT=TAP "$t" >"$log" 2>&1
 		rc=$?
 		p=$(grep -c '^ok ' "$log")
 		f=$(grep -c '^not ok ' "$log")
-		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-		if [ "$f" -ne 0 ]; then
+		if [ "$f" -ne 0 ] || [ "$rc" -ne 0 ]; then
 			echo "FAIL $(basename "$t"):"; grep -v '^ok ' "$log" | sed 's/^/  /'
 		else
 			echo "ok   $(basename "$t"): $p tests"
 		fi
-		passed=$((passed + p)); failed=$((failed + f))
+		count "$p" "$f" "$rc"
 		;;
-	vectors)
+	--vectors)
 		"$t" >"$log" 2>&1
 		rc=$?
 		grep -v '^vectors: [0-9]* passed' "$log"
-		p=$(sed -n 's/^vectors: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$log")
-		f=$(sed -n 's/^vectors: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$log")
-		[ -n "$p" ] || { p=0; f=1; }
-		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-		passed=$((passed + p)); failed=$((failed + f))
+		line=$(grep '^vectors: [0-9]* passed, [0-9]* failed$' "$log")
+		count "$(echo "$line" | sed 's/^vectors: \([0-9]*\) passed.*/\1/')" \
+			"$(echo "$line" | sed 's/.* \([0-9]*\) failed$/\1/')" "$rc"
+		[ -n "$line" ] || count 0 1 0
 		;;
-	cli)
+	--conformance)
+		"$t" -q >"$log" 2>&1
+		rc=$?
+		grep -E '^(FAIL|DIFF|conformance:)' "$log"
+		count "$(grep -c '^PASS' "$log")" "$(grep -c '^FAIL' "$log")" "$rc"
+		;;
+	--once)
+		if sh -c "$t" >"$log" 2>&1; then
+			echo "ok   $t: $(tail -n 1 "$log")"; count 1 0 0
+		else
+			echo "FAIL $t:"; tail -n 30 "$log" | sed 's/^/  /'; count 0 1 0
+		fi
+		;;
+	--cli)
 		name=$(basename "$t" .sh)
 		if sh "$t" >"$log" 2>&1; then
-			echo "ok   cli/$name"; passed=$((passed + 1))
+			echo "ok   cli/$name"; count 1 0 0
 		else
-			echo "FAIL cli/$name:"; sed 's/^/  /' "$log" | tail -n 30; failed=$((failed + 1))
+			echo "FAIL cli/$name:"; sed 's/^/  /' "$log" | tail -n 30; count 0 1 0
 		fi
+		;;
+	*)
+		echo "run.sh: '$t' given before any suite option" >&2; count 0 1 0
 		;;
 	esac
 done
