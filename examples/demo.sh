@@ -1,0 +1,35 @@
+#!/bin/sh
+# demo.sh - what `make demo` shows: appbuild checking a real Flask app.
+# make builds build/appbuild first; this script builds nothing.
+set -eu
+cd "$(dirname "$0")/.."
+APPBUILD=${APPBUILD:-build/appbuild}
+
+echo "== appbuild check examples/flask-hello"
+"$APPBUILD" check examples/flask-hello
+echo
+echo "== appbuild check --json examples/flask-hello (summary)"
+"$APPBUILD" check --json examples/flask-hello >build/demo-flask-hello.json
+if command -v python3 >/dev/null 2>&1; then
+	python3 - build/demo-flask-hello.json <<'PY'
+import json, sys
+app = json.load(open(sys.argv[1]))
+print(f"name:         {app['name']} {app['version']} (python {app['python']})")
+for r in app["requirements"]:
+    print(f"requirement:  {r['name']}{r['specifier']}  ({r['file']}:{r['line']})")
+for e in app["external_dependencies"]:
+    print(f"system dep:   {e['name']} {e['specifier']}".rstrip())
+for p in app["processes"]:
+    print(f"process:      {p['name']} x{p['count']}: {p['command']}")
+w = app["wsgi"]
+print(f"wsgi:         {w['file']}:{w['line']} ({w['kind']})")
+PY
+else
+	cat build/demo-flask-hello.json
+fi
+echo "(full JSON in build/demo-flask-hello.json)"
+echo
+echo "== and a broken app: every problem, with file:line:col"
+"$APPBUILD" check tests/fixtures/apps/many-problems 2>&1 || echo "(exit status $?)"
+echo
+echo "Locking and bundling (appbuild lock / bundle) arrive with a later issue."
