@@ -19,6 +19,12 @@ if [ ! -d "${SHARED:-../shared}/vectors" ]; then
 	failed=$((failed + 1))
 fi
 
+# Tests are hermetic: the caller's pip and appbuild settings (PIP_FIND_LINKS,
+# PIP_INDEX_URL, APPBUILD_CACHE_DIR, ...) must not leak into them.
+for v in $(env | sed -n 's/^\(\(PIP\|APPBUILD\)_[A-Za-z0-9_]*\)=.*/\1/p'); do
+	unset "$v"
+done
+
 # count PASSED FAILED RC: add a suite's counts; a crash with no failure
 # counted is one failure
 count() {

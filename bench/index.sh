@@ -1,0 +1,65 @@
+#!/bin/sh
+# bench/index.sh - the core metadata of every wheel in ../shared/pyindex,
+# cold cache, over tests/server/server.py with 20 ms added to every request:
+# `appbuild index metadata` (parallel; PEP 658 sidecars) against
+# `pip install --dry-run --no-deps` of the same set (pip 23.2 reads the
+# sidecars too, one request at a time). Prints wall times and the ratio.
+#
+#   sh bench/index.sh [APPBUILD]        (default build/appbuild)
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+appbuild=${1:-$here/build/appbuild}
+shared=${SHARED:-$here/../shared}
+latency=${LATENCY_MS:-20}
+tmp=$(mktemp -d)
+server_pid=
+cleanup() {
+	exec 3>&- 2>/dev/null || true
+	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+mkfifo "$tmp/in"
+# the server's stdin is a FIFO held open by this script (fd 3): when the
+# script exits, for whatever reason, the server reads EOF and stops
+python3 "$here/tests/server/server.py" "$shared/pyindex" <"$tmp/in" >"$tmp/port" 2>/dev/null &
+server_pid=$!
+exec 3>"$tmp/in"
+while ! grep -q PORT "$tmp/port" 2>/dev/null; do sleep 0.05; done
+port=$(sed 's/PORT //' "$tmp/port")
+url="http://127.0.0.1:$port/f/latency$latency/simple/"
+
+# name==version of every wheel
+set --
+for w in "$shared"/pyindex/files/*.whl; do
+	b=$(basename "$w" .whl)
+	name=${b%%-*}
+	rest=${b#*-}
+	set -- "$@" "$name==${rest%%-*}"
+done
+n=$#
+
+now() { python3 -c 'import time; print(time.time())'; }
+
+t0=$(now)
+"$appbuild" index metadata --json --cache-dir "$tmp/cache" -i "$url" "$@" >"$tmp/ab.json"
+t1=$(now)
+got=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$tmp/ab.json")
+
+t2=$(now)
+env -u PIP_FIND_LINKS python3 -m pip install --dry-run --no-deps --ignore-installed \
+	--no-cache-dir --quiet --index-url "$url" --report "$tmp/pip.json" "$@" >/dev/null 2>&1
+t3=$(now)
+pipn=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["install"]))' "$tmp/pip.json")
+
+python3 - "$t0" "$t1" "$t2" "$t3" "$n" "$got" "$pipn" "$latency" <<'PY'
+import sys
+t0, t1, t2, t3 = map(float, sys.argv[1:5])
+n, got, pipn, lat = sys.argv[5:9]
+a, p = t1 - t0, t3 - t2
+print(f"index metadata of {n} distributions, {lat} ms per request, cold cache")
+print(f"  appbuild: {a:7.2f} s  ({got} metadata files)")
+print(f"  pip:      {p:7.2f} s  (pip install --dry-run --no-deps, {pipn} resolved)")
+print(f"  ratio:    {p / a:7.1f}x")
+PY

@@ -1,0 +1,658 @@
+/* cache.c - content-addressed file cache and HTTP response cache. */
+#include "builder/cache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "formats/core/mem.h"
+
+/* sha256 */
+
+void cache_sha256_init(struct cache_sha256 *h)
+{
+	h->ctx = EVP_MD_CTX_new();
+	if (!h->ctx || !EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL))
+		abort();
+}
+
+void cache_sha256_update(struct cache_sha256 *h, const void *data, size_t n)
+{
+	if (n)
+		EVP_DigestUpdate(h->ctx, data, n);
+}
+
+void cache_sha256_final(struct cache_sha256 *h, char hex[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned n = 0;
+	EVP_DigestFinal_ex(h->ctx, md, &n);
+	for (unsigned i = 0; i < n && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	hex[64] = '\0';
+	EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL);
+}
+
+void cache_sha256_release(struct cache_sha256 *h)
+{
+	EVP_MD_CTX_free(h->ctx);
+	h->ctx = NULL;
+}
+
+void cache_sha256_hex(const void *data, size_t n, char hex[65])
+{
+	struct cache_sha256 h;
+	cache_sha256_init(&h);
+	cache_sha256_update(&h, data, n);
+	cache_sha256_final(&h, hex);
+	cache_sha256_release(&h);
+}
+
+int cache_sha256_file(const char *path, char hex[65], struct ab_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ab_err_set(err, AB_E_IO, "cannot open '%s': %s", path, strerror(errno));
+	struct cache_sha256 h;
+	cache_sha256_init(&h);
+	char buf[1 << 16];
+	ssize_t n;
+	int r = 0;
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = ab_err_set(err, AB_E_IO, "cannot read '%s': %s", path, strerror(errno));
+			break;
+		}
+		cache_sha256_update(&h, buf, (size_t)n);
+	}
+	cache_sha256_final(&h, hex);
+	cache_sha256_release(&h);
+	close(fd);
+	return r;
+}
+
+bool cache_is_sha256(const char *hex)
+{
+	size_t i;
+	for (i = 0; hex[i]; i++)
+		if (!((hex[i] >= '0' && hex[i] <= '9') || (hex[i] >= 'a' && hex[i] <= 'f') ||
+		      (hex[i] >= 'A' && hex[i] <= 'F')))
+			return false;
+	return i == 64;
+}
+
+static void lower(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'F')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+/* directories */
+
+static int mkdirs(const char *path, struct ab_err *err)
+{
+	char *p = ab_xstrdup(path);
+	int r = 0;
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+			r = ab_err_set(err, AB_E_IO, "cannot create directory '%s': %s", p,
+				       strerror(errno));
+			break;
+		}
+		*s = c;
+		if (!c)
+			break;
+	}
+	free(p);
+	return r;
+}
+
+/* mkdir -p of the directory part of `path` */
+static int mkparent(const char *path, struct ab_err *err)
+{
+	char *p = ab_xstrdup(path);
+	char *slash = strrchr(p, '/');
+	int r = 0;
+	if (slash && slash != p) {
+		*slash = '\0';
+		/* usually one mkdir: only walk up when the grandparent is missing */
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			r = mkdirs(p, err);
+	}
+	free(p);
+	return r;
+}
+
+int cache_default_dir(struct ab_buf *out, struct ab_err *err)
+{
+	const char *x = getenv("XDG_CACHE_HOME");
+	/* XDG Base Directory spec: a relative value is invalid and ignored */
+	if (x && x[0] == '/')
+		return ab_buf_addf(out, "%s/appbuild", x), 0;
+	const char *home = getenv("HOME");
+	if (home && *home)
+		return ab_buf_addf(out, "%s/.cache/appbuild", home), 0;
+	return ab_err_set(err, AB_E_IO,
+			  "no cache directory: set XDG_CACHE_HOME or HOME, or pass "
+			  "--cache-dir");
+}
+
+int cache_open(struct cache *c, const char *dir, bool disabled, struct ab_err *err)
+{
+	struct ab_buf root = AB_BUF_INIT;
+	int r = 0;
+	c->disabled = disabled;
+	if (disabled) {
+		const char *t = getenv("TMPDIR");
+		ab_buf_addf(&root, "%s/appbuild-nocache-XXXXXX", t && *t ? t : "/tmp");
+		if (!mkdtemp(root.buf)) {
+			r = ab_err_set(err, AB_E_IO, "cannot create a temporary directory: %s",
+				       strerror(errno));
+			goto out;
+		}
+	} else if (dir) {
+		if (dir[0] != '/') {
+			char cwd[4096];
+			if (!getcwd(cwd, sizeof(cwd))) {
+				r = ab_err_set(err, AB_E_IO, "getcwd: %s", strerror(errno));
+				goto out;
+			}
+			ab_buf_addf(&root, "%s/", cwd);
+		}
+		ab_buf_adds(&root, dir);
+	} else {
+		r = cache_default_dir(&root, err);
+		if (r < 0)
+			goto out;
+	}
+	while (root.len > 1 && root.buf[root.len - 1] == '/')
+		ab_buf_truncate(&root, root.len - 1);
+	static const char *const sub[] = { "files/sha256", "http", "tmp", "locks" };
+	struct ab_buf d = AB_BUF_INIT;
+	for (size_t i = 0; i < AB_ARRAY_SIZE(sub) && r == 0; i++) {
+		ab_buf_reset(&d);
+		ab_buf_addf(&d, "%s/%s", root.buf, sub[i]);
+		r = mkdirs(d.buf, err);
+	}
+	ab_buf_release(&d);
+	if (r < 0)
+		goto out;
+	c->root = ab_buf_detach(&root);
+out:
+	ab_buf_release(&root);
+	return r;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path) < 0 ? 0 : 0;
+}
+
+void cache_release(struct cache *c)
+{
+	if (c->root && c->disabled)
+		nftw(c->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(c->root);
+	c->root = NULL;
+}
+
+/* locks */
+
+int cache_lock(const struct cache *c, const char *key, struct ab_err *err)
+{
+	char hex[65];
+	struct ab_buf p = AB_BUF_INIT;
+	cache_sha256_hex(key, strlen(key), hex);
+	ab_buf_addf(&p, "%s/locks/%.2s/%s.lock", c->root, hex, hex + 2);
+	int fd = -1;
+	int r = mkparent(p.buf, err);
+	if (r < 0)
+		goto out;
+	fd = open(p.buf, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		r = ab_err_set(err, AB_E_IO, "cannot open lock '%s': %s", p.buf, strerror(errno));
+		goto out;
+	}
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			r = ab_err_set(err, AB_E_IO, "cannot lock '%s': %s", p.buf,
+				       strerror(errno));
+			close(fd);
+			fd = -1;
+			goto out;
+		}
+	}
+out:
+	ab_buf_release(&p);
+	return r < 0 ? r : fd;
+}
+
+void cache_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd); /* releases the flock */
+}
+
+/* files */
+
+void cache_file_path(const struct cache *c, const char *sha256, struct ab_buf *out)
+{
+	char hex[65];
+	snprintf(hex, sizeof(hex), "%s", sha256);
+	lower(hex);
+	ab_buf_addf(out, "%s/files/sha256/%.2s/%s", c->root, hex, hex + 2);
+}
+
+int cache_file_lookup(const struct cache *c, const char *sha256, bool verify, struct ab_buf *out,
+		      struct ab_err *err)
+{
+	struct ab_buf p = AB_BUF_INIT;
+	int r = 0;
+	if (c->disabled || !cache_is_sha256(sha256))
+		goto out;
+	cache_file_path(c, sha256, &p);
+	if (access(p.buf, R_OK) < 0)
+		goto out;
+	if (verify) {
+		char hex[65], want[65];
+		snprintf(want, sizeof(want), "%s", sha256);
+		lower(want);
+		if (cache_sha256_file(p.buf, hex, NULL) < 0 || strcmp(hex, want)) {
+			/* re-check under the lock: another process may just have
+			 * renamed a good copy over the bad one */
+			int fd = cache_lock(c, want, err);
+			if (fd < 0) {
+				r = fd;
+				goto out;
+			}
+			if (cache_sha256_file(p.buf, hex, NULL) < 0 || strcmp(hex, want))
+				unlink(p.buf);
+			else
+				r = 1;
+			cache_unlock(fd);
+			if (r == 1)
+				ab_buf_addstr(out, ab_buf_str(&p));
+			goto out;
+		}
+	}
+	ab_buf_addstr(out, ab_buf_str(&p));
+	r = 1;
+out:
+	ab_buf_release(&p);
+	return r;
+}
+
+int cache_writer_open(const struct cache *c, struct cache_writer *w, struct ab_err *err)
+{
+	struct ab_buf t = AB_BUF_INIT;
+	memset(w, 0, sizeof(*w));
+	w->fd = -1;
+	ab_buf_addf(&t, "%s/tmp/dl-XXXXXX", c->root);
+	int fd = mkostemp(t.buf, O_CLOEXEC);
+	if (fd < 0) {
+		int r = ab_err_set(err, AB_E_IO, "cannot create '%s': %s", t.buf, strerror(errno));
+		ab_buf_release(&t);
+		return r;
+	}
+	w->cache = c;
+	w->fd = fd;
+	w->tmp = ab_buf_detach(&t);
+	cache_sha256_init(&w->h);
+	return 0;
+}
+
+int cache_writer_write(struct cache_writer *w, const void *data, size_t n, struct ab_err *err)
+{
+	const char *p = data;
+	size_t left = n;
+	while (left) {
+		ssize_t k = write(w->fd, p, left);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return ab_err_set(err, AB_E_IO, "cannot write '%s': %s", w->tmp,
+					  strerror(errno));
+		}
+		p += k;
+		left -= (size_t)k;
+	}
+	cache_sha256_update(&w->h, data, n);
+	w->size += n;
+	return 0;
+}
+
+int cache_writer_restart(struct cache_writer *w, struct ab_err *err)
+{
+	char junk[65];
+	if (ftruncate(w->fd, 0) < 0 || lseek(w->fd, 0, SEEK_SET) < 0)
+		return ab_err_set(err, AB_E_IO, "cannot truncate '%s': %s", w->tmp,
+				  strerror(errno));
+	cache_sha256_final(&w->h, junk); /* resets */
+	w->size = 0;
+	return 0;
+}
+
+void cache_writer_abort(struct cache_writer *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+	if (w->tmp)
+		unlink(w->tmp);
+	free(w->tmp);
+	w->tmp = NULL;
+	cache_sha256_release(&w->h);
+}
+
+int cache_writer_commit(struct cache_writer *w, const char *expect, struct ab_buf *path,
+			char hex[65], struct ab_err *err)
+{
+	char got[65];
+	struct ab_buf dst = AB_BUF_INIT;
+	int r = 0, lk = -1;
+	cache_sha256_final(&w->h, got);
+	if (expect) {
+		char want[65];
+		snprintf(want, sizeof(want), "%s", expect);
+		lower(want);
+		if (strcmp(want, got)) {
+			r = ab_err_set(err, AB_E_HASH, "sha256 mismatch: expected %s, got %s", want,
+				       got);
+			goto out;
+		}
+	}
+	/* no fsync: it stalls the download loop (ms per file), and an entry
+	 * torn by a power loss is caught by the verification on read */
+	if (close(w->fd) < 0) {
+		w->fd = -1;
+		r = ab_err_set(err, AB_E_IO, "cannot write '%s': %s", w->tmp, strerror(errno));
+		goto out;
+	}
+	w->fd = -1;
+	chmod(w->tmp, 0644);
+	cache_file_path(w->cache, got, &dst);
+	r = mkparent(dst.buf, err);
+	if (r < 0)
+		goto out;
+	lk = cache_lock(w->cache, got, err);
+	if (lk < 0) {
+		r = lk;
+		goto out;
+	}
+	if (rename(w->tmp, dst.buf) < 0) {
+		r = ab_err_set(err, AB_E_IO, "cannot rename '%s' to '%s': %s", w->tmp, dst.buf,
+			       strerror(errno));
+		goto out;
+	}
+	if (path)
+		ab_buf_addstr(path, ab_buf_str(&dst));
+	if (hex)
+		memcpy(hex, got, 65);
+out:
+	cache_unlock(lk);
+	ab_buf_release(&dst);
+	cache_writer_abort(w);
+	return r;
+}
+
+int cache_file_put(const struct cache *c, const void *data, size_t n, const char *expect,
+		   struct ab_buf *path, char hex[65], struct ab_err *err)
+{
+	struct cache_writer w;
+	int r = cache_writer_open(c, &w, err);
+	if (r < 0)
+		return r;
+	r = cache_writer_write(&w, data, n, err);
+	if (r < 0) {
+		cache_writer_abort(&w);
+		return r;
+	}
+	return cache_writer_commit(&w, expect, path, hex, err);
+}
+
+/* pages */
+
+void cache_meta_release(struct cache_meta *m)
+{
+	free(m->url);
+	free(m->etag);
+	free(m->last_modified);
+	free(m->content_type);
+	free(m->cache_control);
+	memset(m, 0, sizeof(*m));
+}
+
+/* Find a Cache-Control directive (case-insensitive, RFC 9111 5.2);
+ * returns a pointer just past its name, or NULL. */
+static const char *cc_directive(const char *cc, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = cc; p && *p;) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (!strncasecmp(p, name, n) &&
+		    (p[n] == '\0' || p[n] == ',' || p[n] == '=' || p[n] == ' ' || p[n] == '\t'))
+			return p + n;
+		p = strchr(p, ',');
+	}
+	return NULL;
+}
+
+bool cache_meta_no_store(const struct cache_meta *m)
+{
+	return m->cache_control && cc_directive(m->cache_control, "no-store");
+}
+
+bool cache_meta_fresh(const struct cache_meta *m, int64_t now)
+{
+	if (!m->cache_control || cc_directive(m->cache_control, "no-cache") ||
+	    cc_directive(m->cache_control, "no-store"))
+		return false;
+	const char *ma = cc_directive(m->cache_control, "max-age");
+	if (!ma || *ma != '=')
+		return false;
+	ma++;
+	if (*ma == '"')
+		ma++;
+	char *end;
+	long long age = strtoll(ma, &end, 10);
+	if (end == ma || age < 0)
+		return false;
+	return now >= m->stored_at && now - m->stored_at < age;
+}
+
+void cache_page_path(const struct cache *c, const char *url, struct ab_buf *out)
+{
+	char hex[65];
+	cache_sha256_hex(url, strlen(url), hex);
+	ab_buf_addf(out, "%s/http/%.2s/%s", c->root, hex, hex + 2);
+}
+
+static char *jdup(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_string(v) ? ab_xstrdup(json_string_value(v)) : NULL;
+}
+
+static int read_all(const char *path, struct ab_buf *b)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	char tmp[1 << 16];
+	ssize_t n;
+	while ((n = read(fd, tmp, sizeof(tmp))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			close(fd);
+			return -1;
+		}
+		ab_buf_add(b, tmp, (size_t)n);
+	}
+	close(fd);
+	return 0;
+}
+
+/* Parse a page entry: a JSON header line, then the body. false: corrupt. */
+static bool parse_page(struct ab_buf *raw, const char *url, struct cache_meta *meta,
+		       struct ab_buf *body)
+{
+	char *nl = memchr(raw->buf, '\n', raw->len);
+	if (!nl)
+		return false;
+	json_t *h = json_loadb(raw->buf, (size_t)(nl - raw->buf), 0, NULL);
+	bool ok = false;
+	if (!h)
+		return false;
+	const char *hu = json_string_value(json_object_get(h, "url"));
+	const char *hs = json_string_value(json_object_get(h, "sha256"));
+	json_t *size = json_object_get(h, "size");
+	size_t off = (size_t)(nl - raw->buf) + 1;
+	size_t n = raw->len - off;
+	char hex[65];
+	if (!hu || strcmp(hu, url) || !hs || !json_is_integer(size) ||
+	    json_integer_value(size) != (json_int_t)n)
+		goto out;
+	cache_sha256_hex(raw->buf + off, n, hex);
+	if (strcmp(hex, hs))
+		goto out;
+	meta->url = ab_xstrdup(url);
+	meta->etag = jdup(h, "etag");
+	meta->last_modified = jdup(h, "last_modified");
+	meta->content_type = jdup(h, "content_type");
+	meta->cache_control = jdup(h, "cache_control");
+	meta->stored_at = json_integer_value(json_object_get(h, "stored_at"));
+	ab_buf_add(body, raw->buf + off, n);
+	ok = true;
+out:
+	json_decref(h);
+	return ok;
+}
+
+int cache_page_get(const struct cache *c, const char *url, struct cache_meta *meta,
+		   struct ab_buf *body, struct ab_err *err)
+{
+	struct ab_buf p = AB_BUF_INIT, raw = AB_BUF_INIT;
+	int r = 0;
+	if (c->disabled)
+		goto out;
+	cache_page_path(c, url, &p);
+	if (read_all(p.buf, &raw) < 0)
+		goto out;
+	if (parse_page(&raw, url, meta, body)) {
+		r = 1;
+		goto out;
+	}
+	/* corrupt or partial: delete it under the lock unless a writer has
+	 * replaced it with a good one meanwhile */
+	int fd = cache_lock(c, url, err);
+	if (fd < 0) {
+		r = fd;
+		goto out;
+	}
+	ab_buf_reset(&raw);
+	if (read_all(p.buf, &raw) == 0 && parse_page(&raw, url, meta, body))
+		r = 1;
+	else
+		unlink(p.buf);
+	cache_unlock(fd);
+out:
+	ab_buf_release(&p);
+	ab_buf_release(&raw);
+	return r;
+}
+
+int cache_page_put(const struct cache *c, const struct cache_meta *meta, const void *body, size_t n,
+		   struct ab_err *err)
+{
+	if (cache_meta_no_store(meta) || c->disabled)
+		return 0;
+	char hex[65];
+	cache_sha256_hex(body, n, hex);
+	json_t *h = json_object();
+	json_object_set_new(h, "url", json_string(meta->url));
+	if (meta->etag)
+		json_object_set_new(h, "etag", json_string(meta->etag));
+	if (meta->last_modified)
+		json_object_set_new(h, "last_modified", json_string(meta->last_modified));
+	if (meta->content_type)
+		json_object_set_new(h, "content_type", json_string(meta->content_type));
+	if (meta->cache_control)
+		json_object_set_new(h, "cache_control", json_string(meta->cache_control));
+	json_object_set_new(h, "stored_at", json_integer(meta->stored_at));
+	json_object_set_new(h, "size", json_integer((json_int_t)n));
+	json_object_set_new(h, "sha256", json_string(hex));
+	char *line = json_dumps(h, JSON_COMPACT);
+	json_decref(h);
+	struct ab_buf dst = AB_BUF_INIT, tmp = AB_BUF_INIT;
+	int r = 0, fd = -1, lk = -1;
+	if (!line) {
+		/* a header that is not valid UTF-8 (a hostile ETag): not cached */
+		goto out;
+	}
+	cache_page_path(c, meta->url, &dst);
+	r = mkparent(dst.buf, err);
+	if (r < 0)
+		goto out;
+	ab_buf_addf(&tmp, "%s/tmp/page-XXXXXX", c->root);
+	fd = mkostemp(tmp.buf, O_CLOEXEC);
+	if (fd < 0) {
+		r = ab_err_set(err, AB_E_IO, "cannot create '%s': %s", tmp.buf, strerror(errno));
+		goto out;
+	}
+	struct ab_buf all = AB_BUF_INIT;
+	ab_buf_adds(&all, line);
+	ab_buf_addc(&all, '\n');
+	ab_buf_add(&all, body, n);
+	size_t off = 0;
+	while (off < all.len) {
+		ssize_t k = write(fd, all.buf + off, all.len - off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			r = ab_err_set(err, AB_E_IO, "cannot write '%s': %s", tmp.buf,
+				       strerror(errno));
+			break;
+		}
+		off += (size_t)k;
+	}
+	ab_buf_release(&all);
+	if (r == 0 && (fchmod(fd, 0644) < 0 || close(fd) < 0))
+		r = ab_err_set(err, AB_E_IO, "cannot write '%s': %s", tmp.buf, strerror(errno));
+	else if (r < 0)
+		close(fd);
+	fd = -1;
+	if (r < 0)
+		goto out;
+	lk = cache_lock(c, meta->url, err);
+	if (lk < 0) {
+		r = lk;
+		goto out;
+	}
+	if (rename(tmp.buf, dst.buf) < 0)
+		r = ab_err_set(err, AB_E_IO, "cannot rename '%s': %s", tmp.buf, strerror(errno));
+out:
+	if (r < 0 && tmp.len)
+		unlink(tmp.buf);
+	cache_unlock(lk);
+	free(line);
+	ab_buf_release(&dst);
+	ab_buf_release(&tmp);
+	return r;
+}

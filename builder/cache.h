@@ -1,0 +1,145 @@
+/* cache.h - appbuild's on-disk cache: content-addressed files and HTTP pages.
+ *
+ * Layout under the root ($XDG_CACHE_HOME/appbuild, else ~/.cache/appbuild,
+ * or --cache-dir):
+ *   files/sha256/ab/cdef...   a file whose sha256 is abcdef... (wheels,
+ *                             sdists, metadata sidecars)
+ *   http/ab/cdef...           an HTTP response, keyed by the sha256 of its URL:
+ *                             one line of JSON (validators, Cache-Control,
+ *                             the body's sha256 and size), "\n", the body
+ *   tmp/                      temporary files, renamed into place when complete
+ *   locks/ab/cdef....lock     flock(2) files, one per entry
+ * Every write goes to tmp/ and is renamed into place (atomic on one file
+ * system), so a reader sees a whole entry or none. Entries are verified on
+ * every read: a file must hash to its name, a page to the hash in its
+ * header; a corrupt or partial entry is deleted (under the entry's lock, so
+ * a good entry another process has just renamed into place survives) and
+ * reported as missing. Several processes may share one cache.
+ *
+ * A disabled cache (--no-cache) keeps nothing: lookups miss and writes
+ * into it go to a private temporary directory removed by cache_release(). */
+#ifndef AB_CACHE_H
+#define AB_CACHE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "formats/core/buf.h"
+#include "formats/core/err.h"
+
+struct cache {
+	char *root;    /* absolute; owned */
+	bool disabled; /* --no-cache: root is a private temporary directory */
+};
+
+#define CACHE_INIT          \
+	{                   \
+		NULL, false \
+	}
+
+/* The default root: $XDG_CACHE_HOME/appbuild, else $HOME/.cache/appbuild.
+ * Appends to `out`. AB_E_IO when neither variable is set. */
+int cache_default_dir(struct ab_buf *out, struct ab_err *err);
+
+/* Open (creating directories as needed) the cache at `dir` (NULL: the
+ * default). `disabled`: --no-cache. AB_E_IO when the directories cannot be
+ * created. cache_release() frees it (and removes a disabled cache's
+ * temporary directory). */
+int cache_open(struct cache *c, const char *dir, bool disabled, struct ab_err *err);
+void cache_release(struct cache *c);
+
+/* sha256 helpers (OpenSSL EVP). hex: 64 lowercase digits + NUL. */
+struct evp_md_ctx_st;
+struct cache_sha256 {
+	struct evp_md_ctx_st *ctx;
+};
+void cache_sha256_init(struct cache_sha256 *h);
+void cache_sha256_update(struct cache_sha256 *h, const void *data, size_t n);
+/* Writes the digest and resets `h` for reuse. */
+void cache_sha256_final(struct cache_sha256 *h, char hex[65]);
+void cache_sha256_release(struct cache_sha256 *h);
+void cache_sha256_hex(const void *data, size_t n, char hex[65]);
+/* Hash a file. AB_E_IO when it cannot be read. */
+int cache_sha256_file(const char *path, char hex[65], struct ab_err *err);
+/* True for 64 hex digits (either case). */
+bool cache_is_sha256(const char *hex);
+
+/* Content-addressed files. */
+
+/* Path of the entry for `sha256` (whether or not it exists), into `out`. */
+void cache_file_path(const struct cache *c, const char *sha256, struct ab_buf *out);
+/* Returns 1 and the path in `out` when a verified entry exists, 0 when not
+ * (a corrupt entry is deleted first). `verify` false skips re-hashing (the
+ * caller trusts the entry, e.g. it just wrote it). Negative on I/O errors. */
+int cache_file_lookup(const struct cache *c, const char *sha256, bool verify, struct ab_buf *out,
+		      struct ab_err *err);
+
+/* A file being written into the cache, hashed as it is written. */
+struct cache_writer {
+	const struct cache *cache;
+	int fd;
+	char *tmp; /* path in tmp/ */
+	struct cache_sha256 h;
+	uint64_t size;
+};
+
+/* Start a new temporary file. AB_E_IO on failure. */
+int cache_writer_open(const struct cache *c, struct cache_writer *w, struct ab_err *err);
+int cache_writer_write(struct cache_writer *w, const void *data, size_t n, struct ab_err *err);
+/* Start over (a restarted download): truncates and resets the hash. */
+int cache_writer_restart(struct cache_writer *w, struct ab_err *err);
+/* Finish: the content's sha256 must equal `expect` (NULL: any); then it is
+ * renamed to files/sha256/... and its path and hex digest are returned in
+ * `path`/`hex` (either may be NULL). On a mismatch the file is deleted
+ * and AB_E_HASH names both digests. The writer is released either way. */
+int cache_writer_commit(struct cache_writer *w, const char *expect, struct ab_buf *path,
+			char hex[65], struct ab_err *err);
+/* Discard the temporary file; safe after commit and on a zeroed writer. */
+void cache_writer_abort(struct cache_writer *w);
+
+/* Store a buffer (same contract as a writer opened, written, committed). */
+int cache_file_put(const struct cache *c, const void *data, size_t n, const char *expect,
+		   struct ab_buf *path, char hex[65], struct ab_err *err);
+
+/* HTTP responses. */
+
+struct cache_meta {
+	char *url;
+	char *etag;	     /* NULL: none */
+	char *last_modified; /* NULL: none */
+	char *content_type;  /* NULL: none */
+	char *cache_control; /* NULL: none */
+	int64_t stored_at;   /* time(2) when fetched or last revalidated */
+};
+
+#define CACHE_META_INIT                         \
+	{                                       \
+		NULL, NULL, NULL, NULL, NULL, 0 \
+	}
+void cache_meta_release(struct cache_meta *m);
+
+/* True when the response may be used without revalidation at `now`:
+ * Cache-Control max-age (RFC 9111 5.2.2.1) not yet exceeded, and neither
+ * no-cache nor no-store. Without Cache-Control: never fresh. */
+bool cache_meta_fresh(const struct cache_meta *m, int64_t now);
+/* True when Cache-Control says no-store: the response must not be kept. */
+bool cache_meta_no_store(const struct cache_meta *m);
+
+/* Look up the response stored for `url`: 1 with `meta` and `body` filled
+ * (the body verified), 0 when missing or corrupt (then deleted). */
+int cache_page_get(const struct cache *c, const char *url, struct cache_meta *meta,
+		   struct ab_buf *body, struct ab_err *err);
+/* Store (replace) the response for `meta->url`, atomically. Nothing is
+ * stored when Cache-Control says no-store (returns 0). */
+int cache_page_put(const struct cache *c, const struct cache_meta *meta, const void *body, size_t n,
+		   struct ab_err *err);
+/* Path of the entry for `url` (tests corrupt entries through it). */
+void cache_page_path(const struct cache *c, const char *url, struct ab_buf *out);
+
+/* flock(2) an entry's lock file (key: any string, e.g. a digest or URL).
+ * Blocks. Returns an fd >= 0 for cache_unlock(), or a negative AB_E_IO. */
+int cache_lock(const struct cache *c, const char *key, struct ab_err *err);
+void cache_unlock(int fd);
+
+#endif

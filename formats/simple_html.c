@@ -1,0 +1,340 @@
+/* simple_html.c - tolerant PEP 503 page scanner.
+ *
+ * Tokenises just enough HTML to find start tags and their attributes
+ * (HTML5 tokenizer states, simplified): comments, doctypes, processing
+ * instructions and end tags are skipped; text is only kept for an anchor on
+ * the project list. Everything is a view into the input until a file is
+ * kept. */
+#include "formats/simple_html.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "formats/core/mem.h"
+
+#define MAX_ATTRS 16
+
+struct attr {
+	struct ab_str name;
+	struct ab_str value;
+	bool has_value;
+};
+
+struct html_tag {
+	struct ab_str name;
+	size_t nattrs;
+	struct attr attrs[MAX_ATTRS];
+	size_t end; /* offset just past '>' */
+};
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+static bool is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static size_t find(struct ab_str s, size_t from, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (size_t i = from; i + n <= s.len; i++)
+		if (!memcmp(s.ptr + i, needle, n))
+			return i;
+	return s.len;
+}
+
+/* Scan from `*pos` to the next start tag; false at the end of input. */
+static bool next_tag(struct ab_str s, size_t *pos, struct html_tag *t)
+{
+	size_t i = *pos;
+	for (;;) {
+		const char *lt = i < s.len ? memchr(s.ptr + i, '<', s.len - i) : NULL;
+		if (!lt)
+			return false;
+		i = (size_t)(lt - s.ptr) + 1;
+		if (i >= s.len)
+			return false;
+		if (s.ptr[i] == '!' && i + 2 < s.len && s.ptr[i + 1] == '-' &&
+		    s.ptr[i + 2] == '-') {
+			size_t e = find(s, i + 3, "-->");
+			if (e >= s.len)
+				return false;
+			i = e + 3;
+			continue;
+		}
+		if (s.ptr[i] == '!' || s.ptr[i] == '?' || s.ptr[i] == '/') {
+			const char *gt = memchr(s.ptr + i, '>', s.len - i);
+			if (!gt)
+				return false;
+			i = (size_t)(gt - s.ptr) + 1;
+			continue;
+		}
+		if (is_alpha(s.ptr[i]))
+			break;
+		/* "<" followed by anything else is text */
+	}
+	size_t n0 = i;
+	while (i < s.len && !is_space(s.ptr[i]) && s.ptr[i] != '>' && s.ptr[i] != '/')
+		i++;
+	t->name = ab_str_make(s.ptr + n0, i - n0);
+	t->nattrs = 0;
+	for (;;) {
+		while (i < s.len && (is_space(s.ptr[i]) || s.ptr[i] == '/'))
+			i++;
+		if (i >= s.len) {
+			*pos = s.len;
+			t->end = s.len;
+			return true; /* unterminated tag at EOF: keep what we have */
+		}
+		if (s.ptr[i] == '>') {
+			i++;
+			break;
+		}
+		size_t a0 = i;
+		/* an attribute name may start with '=' (HTML5 "unexpected equals sign") */
+		i++;
+		while (i < s.len && !is_space(s.ptr[i]) && s.ptr[i] != '>' && s.ptr[i] != '/' &&
+		       s.ptr[i] != '=')
+			i++;
+		struct attr a = { ab_str_make(s.ptr + a0, i - a0), AB_STR_NULL, false };
+		size_t j = i;
+		while (j < s.len && is_space(s.ptr[j]))
+			j++;
+		if (j < s.len && s.ptr[j] == '=') {
+			j++;
+			while (j < s.len && is_space(s.ptr[j]))
+				j++;
+			a.has_value = true;
+			if (j < s.len && (s.ptr[j] == '"' || s.ptr[j] == '\'')) {
+				char q = s.ptr[j++];
+				const char *e = memchr(s.ptr + j, q, s.len - j);
+				size_t ve = e ? (size_t)(e - s.ptr) : s.len;
+				a.value = ab_str_make(s.ptr + j, ve - j);
+				i = e ? ve + 1 : s.len;
+			} else {
+				size_t v0 = j;
+				while (j < s.len && !is_space(s.ptr[j]) && s.ptr[j] != '>')
+					j++;
+				a.value = ab_str_make(s.ptr + v0, j - v0);
+				i = j;
+			}
+		}
+		if (t->nattrs < MAX_ATTRS)
+			t->attrs[t->nattrs++] = a;
+	}
+	*pos = i;
+	t->end = i;
+	return true;
+}
+
+/* The last attribute named `name` (pip collects attributes in a dict). */
+static const struct attr *get_attr(const struct html_tag *t, const char *name)
+{
+	for (size_t k = t->nattrs; k-- > 0;)
+		if (ab_str_ieq_cstr(t->attrs[k].name, name))
+			return &t->attrs[k];
+	return NULL;
+}
+
+/* Attribute value, unescaped into the arena; NULL when absent or bare. */
+static const char *attr_value(struct ab_arena *a, const struct html_tag *t, const char *name)
+{
+	const struct attr *at = get_attr(t, name);
+	if (!at || !at->has_value)
+		return NULL;
+	return simple_html_unescape(a, at->value);
+}
+
+struct anchor {
+	struct ab_str href;
+	size_t tag; /* index into the saved tags */
+	struct ab_str text;
+};
+
+struct scan_result {
+	struct html_tag *tags;
+	size_t ntags, cap;
+	struct ab_str base;
+	bool has_base;
+	struct ab_str version;
+	bool has_version;
+};
+
+static void scan(struct ab_str html, struct scan_result *r, bool want_text, struct ab_str **texts)
+{
+	size_t pos = 0;
+	struct html_tag t;
+	size_t tcap = 0;
+	while (next_tag(html, &pos, &t)) {
+		if (ab_str_ieq_cstr(t.name, "a")) {
+			AB_GROW(r->tags, r->cap, r->ntags + 1);
+			r->tags[r->ntags] = t;
+			if (want_text) {
+				AB_GROW(*texts, tcap, r->ntags + 1);
+				const char *lt = t.end < html.len ? memchr(html.ptr + t.end, '<',
+									   html.len - t.end)
+								  : NULL;
+				size_t e = lt ? (size_t)(lt - html.ptr) : html.len;
+				(*texts)[r->ntags] = ab_str_make(html.ptr + t.end, e - t.end);
+			}
+			r->ntags++;
+		} else if (ab_str_ieq_cstr(t.name, "base") && !r->has_base) {
+			const struct attr *h = get_attr(&t, "href");
+			if (h && h->has_value) {
+				r->base = h->value;
+				r->has_base = true;
+			}
+		} else if (ab_str_ieq_cstr(t.name, "meta") && !r->has_version) {
+			const struct attr *n = get_attr(&t, "name");
+			const struct attr *c = get_attr(&t, "content");
+			if (n && c && c->has_value &&
+			    ab_str_eq_cstr(n->value, "pypi:repository-version")) {
+				r->version = c->value;
+				r->has_version = true;
+			}
+		}
+	}
+}
+
+static const char *base_url(struct ab_arena *a, const struct scan_result *r, const char *page_url,
+			    struct ab_err *err)
+{
+	/* validate the page URL itself first: it is the caller's mistake */
+	const char *page = simple_url_resolve(a, page_url, ab_str_from(page_url), false, err);
+	if (!page || !r->has_base)
+		return page;
+	const char *href = simple_html_unescape(a, r->base);
+	const char *b = simple_url_resolve(a, page, ab_str_from(href), false, NULL);
+	return b ? b : page; /* a broken <base> is ignored, as browsers do */
+}
+
+/* The last path segment of an absolute URL, percent-decoded (pip's
+ * Link.filename: basename of the path with trailing slashes removed). */
+static const char *url_filename(struct ab_arena *a, const char *url)
+{
+	const char *p = strstr(url, "://");
+	p = p ? p + 3 : url;
+	p = p + strcspn(p, "/?#");
+	size_t n = strcspn(p, "?#");
+	while (n > 0 && p[n - 1] == '/')
+		n--;
+	size_t s = n;
+	while (s > 0 && p[s - 1] != '/')
+		s--;
+	return simple_percent_decode(a, ab_str_make(p + s, n - s));
+}
+
+static void fragment_hashes(struct ab_arena *a, struct simple_file *f, const char *url_with_frag)
+{
+	const char *h = strchr(url_with_frag, '#');
+	if (!h)
+		return;
+	struct ab_str rest = ab_str_from(h + 1);
+	size_t n = 0;
+	for (const char *p = rest.ptr; *p; p++)
+		n += *p == '&';
+	f->hashes = ab_arena_alloc(a, (n + 1) * sizeof(*f->hashes));
+	while (rest.len) {
+		long amp = ab_str_chr(rest, '&');
+		size_t l = amp < 0 ? rest.len : (size_t)amp;
+		struct simple_hash hh;
+		if (simple_hash_parse(a, ab_str_make(rest.ptr, l), &hh))
+			f->hashes[f->nhashes++] = hh;
+		rest = ab_str_skip(rest, amp < 0 ? rest.len : l + 1);
+	}
+}
+
+static void metadata_attr(struct ab_arena *a, struct simple_file *f, const struct html_tag *t)
+{
+	const char *m = attr_value(a, t, "data-core-metadata");
+	if (!m)
+		m = attr_value(a, t, "data-dist-info-metadata");
+	if (!m || !strcmp(m, "false"))
+		return;
+	f->has_metadata = true;
+	if (strcmp(m, "true"))
+		simple_hash_parse(a, ab_str_from(m), &f->metadata_hash);
+}
+
+int simple_html_parse_page(struct ab_str html, const char *page_url, struct simple_page *out,
+			   struct ab_err *err)
+{
+	struct scan_result r = { 0 };
+	int ret = 0;
+	scan(html, &r, false, NULL);
+	const char *base = base_url(&out->arena, &r, page_url, err);
+	if (!base) {
+		ret = -AB_E_PARSE;
+		goto out;
+	}
+	if (r.has_version)
+		out->api_version = simple_html_unescape(&out->arena, r.version);
+	for (size_t i = 0; i < r.ntags; i++) {
+		const struct html_tag *t = &r.tags[i];
+		const char *href = attr_value(&out->arena, t, "href");
+		if (!href)
+			continue;
+		const char *full =
+			simple_url_resolve(&out->arena, base, ab_str_from(href), true, NULL);
+		if (!full)
+			continue;
+		struct simple_file *f = simple_page_add(out);
+		fragment_hashes(&out->arena, f, full);
+		size_t ulen = strcspn(full, "#");
+		f->url = ab_arena_strndup(&out->arena, full, ulen);
+		f->filename = url_filename(&out->arena, f->url);
+		const char *rp = attr_value(&out->arena, t, "data-requires-python");
+		f->requires_python = rp && *rp ? rp : NULL;
+		const struct attr *y = get_attr(t, "data-yanked");
+		if (y) {
+			f->yanked = true;
+			f->yanked_reason =
+				y->has_value ? simple_html_unescape(&out->arena, y->value) : "";
+		}
+		metadata_attr(&out->arena, f, t);
+	}
+out:
+	free(r.tags);
+	if (ret < 0)
+		simple_page_release(out);
+	return ret;
+}
+
+int simple_html_parse_index(struct ab_str html, const char *page_url, struct simple_index *out,
+			    struct ab_err *err)
+{
+	struct scan_result r = { 0 };
+	struct ab_str *texts = NULL;
+	int ret = 0;
+	scan(html, &r, true, &texts);
+	const char *base = base_url(&out->arena, &r, page_url, err);
+	if (!base) {
+		ret = -AB_E_PARSE;
+		goto out;
+	}
+	if (r.has_version)
+		out->api_version = simple_html_unescape(&out->arena, r.version);
+	for (size_t i = 0; i < r.ntags; i++) {
+		const char *href = attr_value(&out->arena, &r.tags[i], "href");
+		if (!href)
+			continue;
+		const char *full =
+			simple_url_resolve(&out->arena, base, ab_str_from(href), false, NULL);
+		if (!full)
+			continue;
+		const char *name = simple_html_unescape(&out->arena, texts[i]);
+		struct ab_str tn = ab_str_trim(ab_str_from(name));
+		struct simple_project *p = simple_index_add(out);
+		p->name = ab_arena_strdup_str(&out->arena, tn);
+		p->url = full;
+	}
+out:
+	free(r.tags);
+	free(texts);
+	if (ret < 0)
+		simple_index_release(out);
+	return ret;
+}

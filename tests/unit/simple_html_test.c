@@ -1,0 +1,308 @@
+/* simple_html_test.c - PEP 503 page scanner, URL resolution, and the HTML
+ * and JSON pages of ../shared/pyindex agreeing file for file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "formats/core/buf.h"
+#include "formats/simple_html.h"
+#include "formats/simple_json.h"
+
+#define PAGE "https://example.org/simple/flask/"
+
+static void rfc3986_examples(void **state)
+{
+	/* RFC 3986 section 5.4.1 and 5.4.2, base http://a/b/c/d;p?q */
+	static const struct {
+		const char *ref, *want;
+	} cases[] = {
+		{ "g", "http://a/b/c/g" },
+		{ "./g", "http://a/b/c/g" },
+		{ "g/", "http://a/b/c/g/" },
+		{ "/g", "http://a/g" },
+		{ "//g", "http://g/" },
+		{ "g?y", "http://a/b/c/g?y" },
+		{ "g;x", "http://a/b/c/g;x" },
+		{ "", "http://a/b/c/d;p?q" },
+		{ "?y", "http://a/b/c/d;p?y" },
+		{ "#s", "http://a/b/c/d;p?q" },
+		{ "g#s", "http://a/b/c/g" },
+		{ "g?y#s", "http://a/b/c/g?y" },
+		{ ";x", "http://a/b/c/;x" },
+		{ ".", "http://a/b/c/" },
+		{ "./", "http://a/b/c/" },
+		{ "..", "http://a/b/" },
+		{ "../", "http://a/b/" },
+		{ "../g", "http://a/b/g" },
+		{ "../..", "http://a/" },
+		{ "../../g", "http://a/g" },
+		{ "../../../g", "http://a/g" },
+		{ "/./g", "http://a/g" },
+		{ "/../g", "http://a/g" },
+		{ "g.", "http://a/b/c/g." },
+		{ ".g", "http://a/b/c/.g" },
+		{ "g..", "http://a/b/c/g.." },
+		{ "./../g", "http://a/b/g" },
+		{ "g/./h", "http://a/b/c/g/h" },
+		{ "g/../h", "http://a/b/c/h" },
+		{ "https://other.example/x.whl", "https://other.example/x.whl" },
+		{ "file:///srv/x.whl", "file:///srv/x.whl" },
+	};
+	int bad = 0;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ab_arena a = AB_ARENA_INIT;
+		const char *got = simple_url_resolve(&a, "http://a/b/c/d;p?q",
+						     ab_str_from(cases[i].ref), false, NULL);
+		if (!got || strcmp(got, cases[i].want)) {
+			print_error("resolve '%s': got '%s', want '%s'\n", cases[i].ref,
+				    got ? got : "(null)", cases[i].want);
+			bad++;
+		}
+		ab_arena_release(&a);
+	}
+	assert_int_equal(bad, 0);
+	struct ab_arena a = AB_ARENA_INIT;
+	const char *frag =
+		simple_url_resolve(&a, "http://a/b/", ab_str_from("x#sha256=ab"), true, NULL);
+	assert_string_equal(frag, "http://a/b/x#sha256=ab");
+	ab_arena_release(&a);
+}
+
+struct want {
+	const char *filename, *url, *sha256, *rp, *yanked_reason, *mdhash;
+	int yanked, has_md;
+};
+
+static const struct {
+	const char *name, *html;
+	size_t n;
+	struct want w[2];
+} cases[] = {
+	{ "relative href, hash fragment, unescaped requires-python",
+	  "<a href=\"../../files/flask-2.2.2-py3-none-any.whl#sha256=ABcd\" "
+	  "data-requires-python=\"&gt;=3.7,&lt;4\">x</a>",
+	  1,
+	  { { "flask-2.2.2-py3-none-any.whl",
+	      "https://example.org/files/flask-2.2.2-py3-none-any.whl", "abcd", ">=3.7,<4", NULL,
+	      NULL, 0, 0 } } },
+	{ "base href wins even after the anchor; case-insensitive tags",
+	  "<A HREF='pkg-1.0.tar.gz'>p</A><base href=\"https://mirror.example/d/\">",
+	  1,
+	  { { "pkg-1.0.tar.gz", "https://mirror.example/d/pkg-1.0.tar.gz", NULL, NULL, NULL, NULL,
+	      0, 0 } } },
+	{ "yanked bare and with reason; unquoted value",
+	  "<a href=a-1.whl data-yanked>a</a><a href=\"b-1.whl\" data-yanked=\"bad &amp; "
+	  "broken\">b</a>",
+	  2,
+	  { { "a-1.whl", PAGE "a-1.whl", NULL, NULL, "", NULL, 1, 0 },
+	    { "b-1.whl", PAGE "b-1.whl", NULL, NULL, "bad & broken", NULL, 1, 0 } } },
+	{ "PEP 714 core-metadata preferred over dist-info-metadata",
+	  "<a href=\"a-1.whl\" data-dist-info-metadata=\"sha256=11\" "
+	  "data-core-metadata=\"sha256=22\">"
+	  "</a><a href=\"b-1.whl\" data-dist-info-metadata=\"true\"></a>",
+	  2,
+	  { { "a-1.whl", PAGE "a-1.whl", NULL, NULL, NULL, "22", 0, 1 },
+	    { "b-1.whl", PAGE "b-1.whl", NULL, NULL, NULL, NULL, 0, 1 } } },
+	{ "comments, doctype, end tags and anchors without href are skipped",
+	  "<!DOCTYPE html><!-- <a href=\"no.whl\"> --><a name=x>y</a></p><a\nhref = "
+	  "\"c%2B%2B-1.0.tar.gz\""
+	  " data-core-metadata=false>",
+	  1,
+	  { { "c++-1.0.tar.gz", PAGE "c%2B%2B-1.0.tar.gz", NULL, NULL, NULL, NULL, 0, 0 } } },
+	{ "the last repeated attribute wins; empty requires-python is none",
+	  "<a href=\"x-1.whl\" href=\"y-1.whl\" data-requires-python=\"\">",
+	  1,
+	  { { "y-1.whl", PAGE "y-1.whl", NULL, NULL, NULL, NULL, 0, 0 } } },
+	{ "garbage", "<<<a<a href=\"\"\"\"<!--", 0, { { 0 } } },
+	{ "unterminated tag at end of input",
+	  "<a href=\"z-2.whl",
+	  1,
+	  { { "z-2.whl", PAGE "z-2.whl", NULL, NULL, NULL, NULL, 0, 0 } } },
+};
+
+static void check_str(const char *what, const char *got, const char *want, const char *name)
+{
+	if ((got == NULL) != (want == NULL) || (got && strcmp(got, want)))
+		fail_msg("%s: %s: got '%s', want '%s'", name, what, got ? got : "(null)",
+			 want ? want : "(null)");
+}
+
+static void table(void **state)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct simple_page p = SIMPLE_PAGE_INIT;
+		struct ab_err err = AB_ERR_INIT;
+		assert_int_equal(simple_html_parse_page(ab_str_from(cases[i].html), PAGE, &p, &err),
+				 0);
+		if (p.nfiles != cases[i].n)
+			fail_msg("%s: %zu files, want %zu", cases[i].name, p.nfiles, cases[i].n);
+		for (size_t k = 0; k < p.nfiles; k++) {
+			const struct simple_file *f = &p.files[k];
+			const struct want *w = &cases[i].w[k];
+			check_str("filename", f->filename, w->filename, cases[i].name);
+			check_str("url", f->url, w->url, cases[i].name);
+			check_str("sha256", simple_file_hash(f, "sha256"), w->sha256,
+				  cases[i].name);
+			check_str("requires-python", f->requires_python, w->rp, cases[i].name);
+			check_str("yanked reason", f->yanked_reason, w->yanked_reason,
+				  cases[i].name);
+			check_str("metadata hash", f->metadata_hash.hex, w->mdhash, cases[i].name);
+			assert_int_equal(f->yanked, w->yanked);
+			assert_int_equal(f->has_metadata, w->has_md);
+		}
+		simple_page_release(&p);
+		ab_err_release(&err);
+	}
+}
+
+static void bad_page_url(void **state)
+{
+	struct simple_page p = SIMPLE_PAGE_INIT;
+	struct ab_err err = AB_ERR_INIT;
+	assert_int_equal(simple_html_parse_page(ab_str_from("<a href=x>"), "not a url", &p, &err),
+			 -AB_E_PARSE);
+	assert_non_null(strstr(err.msg.buf, "invalid base URL 'not a url'"));
+	assert_int_equal(p.nfiles, 0);
+	ab_err_release(&err);
+}
+
+static void unescape(void **state)
+{
+	static const char *ucases[][2] = {
+		{ "&lt;&gt;&amp;&quot;&#39;&#x41;&#66;", "<>&\"'AB" },
+		{ "a&unknown;b", "a&unknown;b" },
+		{ "&#;&#x;&", "&#;&#x;&" },
+		{ "&lt3", "<3" },
+		{ "&#0;", "\xef\xbf\xbd" },
+		{ "&#x20AC;", "\xe2\x82\xac" },
+	};
+	for (size_t i = 0; i < sizeof(ucases) / sizeof(ucases[0]); i++) {
+		struct ab_arena a = AB_ARENA_INIT;
+		assert_string_equal(simple_html_unescape(&a, ab_str_from(ucases[i][0])),
+				    ucases[i][1]);
+		ab_arena_release(&a);
+	}
+}
+
+/* The absolute path of ../shared (or $SHARED): file:// URLs need it. */
+static const char *shared(void)
+{
+	static char abs[4096];
+	const char *s = getenv("SHARED");
+	if (!abs[0] && !realpath(s && *s ? s : "../shared", abs))
+		fail_msg("../shared is missing");
+	return abs;
+}
+
+static int slurp(const char *path, struct ab_buf *b)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	char tmp[65536];
+	size_t n;
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+		ab_buf_add(b, tmp, n);
+	fclose(f);
+	return 0;
+}
+
+static void same_file(const struct simple_file *h, const struct simple_file *j, const char *proj)
+{
+	check_str("filename", h->filename, j->filename, proj);
+	check_str("url", h->url, j->url, proj);
+	check_str("sha256", simple_file_hash(h, "sha256"), simple_file_hash(j, "sha256"), proj);
+	check_str("requires-python", h->requires_python, j->requires_python, proj);
+	check_str("yanked", h->yanked_reason, j->yanked_reason, proj);
+	check_str("metadata hash", h->metadata_hash.hex, j->metadata_hash.hex, proj);
+	assert_int_equal(h->has_metadata, j->has_metadata);
+	assert_int_equal(h->yanked, j->yanked);
+}
+
+/* Every project of the shared index: index.html and index.json agree. */
+static void pyindex_html_equals_json(void **state)
+{
+	char dir[4096], path[8192], url[8192];
+	snprintf(dir, sizeof(dir), "%.4000s/pyindex/simple", shared());
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	struct dirent *e;
+	size_t projects = 0, files = 0;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || strchr(e->d_name, '.'))
+			continue;
+		struct ab_buf hb = AB_BUF_INIT, jb = AB_BUF_INIT;
+		struct simple_page hp = SIMPLE_PAGE_INIT, jp = SIMPLE_PAGE_INIT;
+		struct ab_err err = AB_ERR_INIT;
+		snprintf(path, sizeof(path), "%s/%s/index.html", dir, e->d_name);
+		assert_int_equal(slurp(path, &hb), 0);
+		snprintf(path, sizeof(path), "%s/%s/index.json", dir, e->d_name);
+		assert_int_equal(slurp(path, &jb), 0);
+		snprintf(url, sizeof(url), "file://%s/%s/", dir, e->d_name);
+		assert_int_equal(simple_html_parse_page(ab_buf_str(&hb), url, &hp, &err), 0);
+		/* PEP 691 URLs resolve the same from the directory and from index.json */
+		snprintf(url, sizeof(url), "file://%s/%s/index.json", dir, e->d_name);
+		if (simple_json_parse_page(ab_buf_str(&jb), url, &jp, &err) < 0)
+			fail_msg("%s: %s", e->d_name, err.msg.buf);
+		if (hp.nfiles != jp.nfiles || hp.nfiles == 0)
+			fail_msg("%s: %zu html files, %zu json", e->d_name, hp.nfiles, jp.nfiles);
+		for (size_t i = 0; i < hp.nfiles; i++)
+			same_file(&hp.files[i], &jp.files[i], e->d_name);
+		assert_string_equal(hp.api_version, jp.api_version);
+		projects++;
+		files += hp.nfiles;
+		simple_page_release(&hp);
+		simple_page_release(&jp);
+		ab_buf_release(&hb);
+		ab_buf_release(&jb);
+		ab_err_release(&err);
+	}
+	closedir(d);
+	assert_true(projects >= 189);
+	assert_true(files >= 200);
+}
+
+static void pyindex_project_list(void **state)
+{
+	char path[8192], url[8192];
+	struct ab_buf hb = AB_BUF_INIT, jb = AB_BUF_INIT;
+	struct simple_index hi = SIMPLE_INDEX_INIT, ji = SIMPLE_INDEX_INIT;
+	struct ab_err err = AB_ERR_INIT;
+	snprintf(path, sizeof(path), "%s/pyindex/simple/index.html", shared());
+	assert_int_equal(slurp(path, &hb), 0);
+	snprintf(path, sizeof(path), "%s/pyindex/simple/index.json", shared());
+	assert_int_equal(slurp(path, &jb), 0);
+	snprintf(url, sizeof(url), "file://%s/pyindex/simple/", shared());
+	assert_int_equal(simple_html_parse_index(ab_buf_str(&hb), url, &hi, &err), 0);
+	assert_int_equal(simple_json_parse_index(ab_buf_str(&jb), url, &ji, &err), 0);
+	assert_int_equal(hi.nprojects, ji.nprojects);
+	assert_true(hi.nprojects >= 189);
+	for (size_t i = 0; i < hi.nprojects; i++) {
+		assert_string_equal(hi.projects[i].name, ji.projects[i].name);
+		assert_string_equal(hi.projects[i].url, ji.projects[i].url);
+	}
+	simple_index_release(&hi);
+	simple_index_release(&ji);
+	ab_buf_release(&hb);
+	ab_buf_release(&jb);
+	ab_err_release(&err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(rfc3986_examples),
+		cmocka_unit_test(table),
+		cmocka_unit_test(bad_page_url),
+		cmocka_unit_test(unescape),
+		cmocka_unit_test(pyindex_html_equals_json),
+		cmocka_unit_test(pyindex_project_list),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
