@@ -1,0 +1,942 @@
+/* supconf.c - supervisor.yaml through libyaml's document API.
+ *
+ * Walked by hand like formats/appconfig.c, so that every error points at the
+ * node that caused it; the walk never goes deeper than the schema, so alias
+ * cycles cannot make it loop. Only libc, libyaml and formats/core: this file
+ * is linked into the supervisor that ships inside every bundle. */
+#include "builder/supervisor/supconf.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "formats/core/buf.h"
+#include "formats/core/mem.h"
+
+#define SEC INT64_C(1000000000)
+/* A config file is written by hand or rendered; anything bigger is a mistake. */
+#define MAX_CONFIG_BYTES (4 << 20)
+
+struct walk {
+	yaml_document_t *doc;
+	const char *file;
+	const char *base; /* directory relative paths resolve against; NULL: cwd */
+	struct ab_err *err;
+};
+
+static const struct {
+	const char *name;
+	int sig;
+} signals[] = {
+	{ "HUP", SIGHUP },   { "INT", SIGINT },   { "QUIT", SIGQUIT }, { "ILL", SIGILL },
+	{ "TRAP", SIGTRAP }, { "ABRT", SIGABRT }, { "BUS", SIGBUS },   { "FPE", SIGFPE },
+	{ "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV }, { "USR2", SIGUSR2 },
+	{ "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM }, { "CHLD", SIGCHLD },
+	{ "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "TSTP", SIGTSTP }, { "TTIN", SIGTTIN },
+	{ "TTOU", SIGTTOU }, { "URG", SIGURG },   { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },
+	{ "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO },
+	{ "PWR", SIGPWR },   { "SYS", SIGSYS },
+};
+
+int supconf_signal_parse(struct ab_str s)
+{
+	if (s.len >= 3 && memcmp(s.ptr, "SIG", 3) == 0)
+		s = ab_str_skip(s, 3);
+	if (s.len == 0)
+		return -1;
+	if (s.ptr[0] >= '0' && s.ptr[0] <= '9') {
+		int v = 0;
+		for (size_t i = 0; i < s.len; i++) {
+			if (s.ptr[i] < '0' || s.ptr[i] > '9' || v > 64)
+				return -1;
+			v = v * 10 + (s.ptr[i] - '0');
+		}
+		return v >= 1 && v <= 64 ? v : -1;
+	}
+	for (size_t i = 0; i < AB_ARRAY_SIZE(signals); i++)
+		if (ab_str_eq_cstr(s, signals[i].name))
+			return signals[i].sig;
+	return -1;
+}
+
+const char *supconf_signal_name(int sig)
+{
+	for (size_t i = 0; i < AB_ARRAY_SIZE(signals); i++)
+		if (signals[i].sig == sig)
+			return signals[i].name;
+	return "?";
+}
+
+int64_t supconf_duration_parse(struct ab_str s)
+{
+	int64_t whole = 0, frac = 0, scale = SEC, fdiv = 1;
+	size_t i = 0;
+	bool digits = false;
+	while (i < s.len && s.ptr[i] >= '0' && s.ptr[i] <= '9') {
+		if (whole > 1000000000)
+			return -1;
+		whole = whole * 10 + (s.ptr[i++] - '0');
+		digits = true;
+	}
+	if (i < s.len && s.ptr[i] == '.') {
+		i++;
+		while (i < s.len && s.ptr[i] >= '0' && s.ptr[i] <= '9') {
+			if (fdiv < SEC) { /* digits past nanoseconds do not matter */
+				frac = frac * 10 + (s.ptr[i] - '0');
+				fdiv *= 10;
+			}
+			i++;
+			digits = true;
+		}
+	}
+	if (!digits)
+		return -1;
+	struct ab_str unit = ab_str_skip(s, i);
+	if (unit.len == 0 || ab_str_eq_cstr(unit, "s"))
+		scale = SEC;
+	else if (ab_str_eq_cstr(unit, "ms"))
+		scale = SEC / 1000;
+	else if (ab_str_eq_cstr(unit, "m"))
+		scale = 60 * SEC;
+	else if (ab_str_eq_cstr(unit, "h"))
+		scale = 3600 * SEC;
+	else
+		return -1;
+	if (whole > 86400 * SEC / scale)
+		return -1;
+	int64_t v = whole * scale + frac * scale / fdiv;
+	return v > 86400 * SEC ? -1 : v;
+}
+
+static const char *const restart_names[] = { "always", "on-failure", "never" };
+static const char *const output_names[] = { "prefix", "files", "inherit" };
+
+const char *supconf_restart_name(enum supconf_restart r)
+{
+	return (size_t)r < AB_ARRAY_SIZE(restart_names) ? restart_names[r] : "?";
+}
+
+static struct ab_loc node_loc(const struct walk *w, const yaml_node_t *n)
+{
+	return (struct ab_loc){ w->file, (unsigned)n->start_mark.line + 1,
+				(unsigned)n->start_mark.column + 1 };
+}
+
+static struct ab_str scalar(const yaml_node_t *n)
+{
+	return ab_str_make((const char *)n->data.scalar.value, n->data.scalar.length);
+}
+
+/* YAML's null, as a plain scalar: "", "~", "null", "Null", "NULL". */
+static bool is_null(const yaml_node_t *n)
+{
+	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	struct ab_str s = scalar(n);
+	return s.len == 0 || ab_str_eq_cstr(s, "~") || ab_str_eq_cstr(s, "null") ||
+	       ab_str_eq_cstr(s, "Null") || ab_str_eq_cstr(s, "NULL");
+}
+
+static const char *type_name(const yaml_node_t *n)
+{
+	if (is_null(n))
+		return "null";
+	switch (n->type) {
+	case YAML_SCALAR_NODE:
+		return "a scalar";
+	case YAML_SEQUENCE_NODE:
+		return "a sequence";
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	default:
+		return "nothing";
+	}
+}
+
+static int expected(struct walk *w, const yaml_node_t *n, const char *what, const char *key)
+{
+	struct ab_loc loc = node_loc(w, n);
+	return ab_err_at(w->err, AB_E_PARSE, &loc, "expected %s for '%s', got %s", what, key,
+			 type_name(n));
+}
+
+static int bad_value(struct walk *w, const yaml_node_t *n, const char *key, const char *what)
+{
+	struct ab_loc loc = node_loc(w, n);
+	return ab_err_at(w->err, AB_E_PARSE, &loc, "invalid value '" AB_STR_FMT "' for '%s' (%s)",
+			 AB_STR_ARG(scalar(n)), key, what);
+}
+
+static int get_string(struct walk *w, const yaml_node_t *n, const char *key, char **out)
+{
+	if (n->type != YAML_SCALAR_NODE || is_null(n))
+		return expected(w, n, "a string", key);
+	if (memchr(n->data.scalar.value, 0, n->data.scalar.length)) {
+		struct ab_loc loc = node_loc(w, n);
+		return ab_err_at(w->err, AB_E_PARSE, &loc, "NUL byte in '%s'", key);
+	}
+	free(*out);
+	*out = ab_str_dup(scalar(n));
+	return 0;
+}
+
+/* A decimal integer in [lo, hi]. */
+static int get_long(struct walk *w, const yaml_node_t *n, const char *key, long long lo,
+		    long long hi, long long *out)
+{
+	if (n->type != YAML_SCALAR_NODE || is_null(n))
+		return expected(w, n, "an integer", key);
+	struct ab_str s = scalar(n);
+	long long v = 0;
+	if (s.len == 0)
+		return bad_value(w, n, key, "expected an integer");
+	for (size_t i = 0; i < s.len; i++) {
+		if (s.ptr[i] < '0' || s.ptr[i] > '9')
+			return bad_value(w, n, key, "expected an integer");
+		if (v > (LLONG_MAX - 9) / 10)
+			return bad_value(w, n, key, "too large");
+		v = v * 10 + (s.ptr[i] - '0');
+	}
+	if (v < lo || v > hi) {
+		struct ab_loc loc = node_loc(w, n);
+		return ab_err_at(w->err, AB_E_PARSE, &loc, "'%s' must be between %lld and %lld",
+				 key, lo, hi);
+	}
+	*out = v;
+	return 0;
+}
+
+static int get_duration(struct walk *w, const yaml_node_t *n, const char *key, int64_t *out)
+{
+	if (n->type != YAML_SCALAR_NODE || is_null(n))
+		return expected(w, n, "a duration", key);
+	int64_t v = supconf_duration_parse(scalar(n));
+	if (v < 0)
+		return bad_value(w, n, key, "expected seconds, or a number with ms, s, m or h, "
+					    "at most a day");
+	*out = v;
+	return 0;
+}
+
+static int get_bool(struct walk *w, const yaml_node_t *n, const char *key, bool *out)
+{
+	if (n->type != YAML_SCALAR_NODE || is_null(n))
+		return expected(w, n, "true or false", key);
+	struct ab_str s = scalar(n);
+	if (ab_str_eq_cstr(s, "true") || ab_str_eq_cstr(s, "True") || ab_str_eq_cstr(s, "yes"))
+		*out = true;
+	else if (ab_str_eq_cstr(s, "false") || ab_str_eq_cstr(s, "False") ||
+		 ab_str_eq_cstr(s, "no"))
+		*out = false;
+	else
+		return bad_value(w, n, key, "expected true or false");
+	return 0;
+}
+
+static int get_choice(struct walk *w, const yaml_node_t *n, const char *key,
+		      const char *const *names, size_t nnames, int *out)
+{
+	if (n->type != YAML_SCALAR_NODE || is_null(n))
+		return expected(w, n, "a string", key);
+	for (size_t i = 0; i < nnames; i++) {
+		if (ab_str_eq_cstr(scalar(n), names[i])) {
+			*out = (int)i;
+			return 0;
+		}
+	}
+	struct ab_buf b = AB_BUF_INIT;
+	for (size_t i = 0; i < nnames; i++)
+		ab_buf_addf(&b, "%s'%s'", i ? ", " : "", names[i]);
+	struct ab_loc loc = node_loc(w, n);
+	int r = ab_err_at(w->err, AB_E_PARSE, &loc, "invalid value '" AB_STR_FMT "' for '%s'",
+			  AB_STR_ARG(scalar(n)), key);
+	ab_err_note(w->err, "expected one of %s", b.buf);
+	ab_buf_release(&b);
+	return r;
+}
+
+struct map_iter {
+	yaml_node_pair_t *pair, *end;
+	unsigned long seen; /* bitmask over the known keys: duplicates */
+};
+
+#define MAP_END (-1 - AB_E_INTERNAL)
+
+static int map_begin(struct walk *w, struct map_iter *it, const yaml_node_t *map,
+		     const char *key)
+{
+	if (map->type != YAML_MAPPING_NODE)
+		return expected(w, map, "a mapping", key);
+	it->pair = map->data.mapping.pairs.start;
+	it->end = map->data.mapping.pairs.top;
+	it->seen = 0;
+	return 0;
+}
+
+/* The next pair; its key checked against `keys` (any scalar when NULL) and
+ * for repeats. Returns the key's index, MAP_END, or a negative -AB_E_*. */
+static int map_next(struct walk *w, struct map_iter *it, const char *const *keys, size_t nkeys,
+		    const char *where, yaml_node_t **k, yaml_node_t **v)
+{
+	if (it->pair >= it->end)
+		return MAP_END;
+	*k = yaml_document_get_node(w->doc, it->pair->key);
+	*v = yaml_document_get_node(w->doc, it->pair->value);
+	it->pair++;
+	if (!*k || !*v)
+		return ab_err_set(w->err, AB_E_INTERNAL, "yaml node missing");
+	struct ab_loc loc = node_loc(w, *k);
+	if ((*k)->type != YAML_SCALAR_NODE)
+		return ab_err_at(w->err, AB_E_PARSE, &loc, "expected a string key in %s, got %s",
+				 where, type_name(*k));
+	if (!keys)
+		return 0;
+	struct ab_str name = scalar(*k);
+	for (size_t i = 0; i < nkeys; i++) {
+		if (!ab_str_eq_cstr(name, keys[i]))
+			continue;
+		if (it->seen & (1UL << i))
+			return ab_err_at(w->err, AB_E_PARSE, &loc, "duplicate key '%s'", keys[i]);
+		it->seen |= 1UL << i;
+		return (int)i;
+	}
+	int r = ab_err_at(w->err, AB_E_PARSE, &loc, "unknown key '" AB_STR_FMT "' in %s",
+			  AB_STR_ARG(name), where);
+	struct ab_buf b = AB_BUF_INIT;
+	for (size_t i = 0; i < nkeys; i++)
+		ab_buf_addf(&b, "%s'%s'", i ? ", " : "", keys[i]);
+	ab_err_note(w->err, "expected one of %s", b.buf);
+	ab_buf_release(&b);
+	return r;
+}
+
+static bool is_name(struct ab_str s)
+{
+	if (s.len == 0 || s.len > 64)
+		return false;
+	for (size_t i = 0; i < s.len; i++) {
+		char c = s.ptr[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+static char *resolve_path(const struct walk *w, const char *p)
+{
+	if (p[0] == '/' || !w->base)
+		return ab_xstrdup(p);
+	struct ab_buf b = AB_BUF_INIT;
+	ab_buf_addf(&b, "%s/%s", w->base, p);
+	return ab_buf_detach(&b);
+}
+
+static void free_argv(char **argv)
+{
+	for (size_t i = 0; argv && argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+/* Characters that make a command string need /bin/sh; without them it is
+ * split on blanks and run directly, so the instance's pid is the program's
+ * own and no shell sits between it and its stop signal (as supervisord,
+ * which never uses a shell). */
+static bool needs_shell(struct ab_str s)
+{
+	for (size_t i = 0; i < s.len; i++)
+		if (strchr("|&;<>()$`\\\"'*?[]#~=%{}!\n", s.ptr[i]))
+			return true;
+	return false;
+}
+
+/* A command: a non-empty sequence of strings, or a non-blank string. */
+static int get_command(struct walk *w, const yaml_node_t *n, const char *key, char ***argvp,
+		       size_t *argcp, bool *shell)
+{
+	char **argv = NULL;
+	size_t argc = 0, cap = 0;
+	if (n->type == YAML_SEQUENCE_NODE) {
+		for (yaml_node_item_t *it = n->data.sequence.items.start;
+		     it < n->data.sequence.items.top; it++) {
+			yaml_node_t *a = yaml_document_get_node(w->doc, *it);
+			char *s = NULL;
+			int r = a ? get_string(w, a, key, &s) : -AB_E_INTERNAL;
+			if (r < 0) {
+				AB_GROW(argv, cap, argc + 1);
+				argv[argc] = NULL;
+				free_argv(argv);
+				return r;
+			}
+			AB_GROW(argv, cap, argc + 2);
+			argv[argc++] = s;
+			argv[argc] = NULL;
+		}
+		if (argc == 0 || !argv[0][0]) {
+			free_argv(argv);
+			struct ab_loc loc = node_loc(w, n);
+			return ab_err_at(w->err, AB_E_PARSE, &loc, "empty '%s'", key);
+		}
+	} else {
+		char *s = NULL;
+		int r = get_string(w, n, key, &s);
+		if (r < 0)
+			return r;
+		struct ab_str str = ab_str_trim(ab_str_from(s));
+		if (str.len == 0) {
+			free(s);
+			struct ab_loc loc = node_loc(w, n);
+			return ab_err_at(w->err, AB_E_PARSE, &loc, "empty '%s'", key);
+		}
+		if (needs_shell(str)) {
+			argv = ab_xcalloc(4, sizeof(*argv));
+			argv[0] = ab_xstrdup("/bin/sh");
+			argv[1] = ab_xstrdup("-c");
+			argv[2] = s;
+			argc = 3;
+			if (shell)
+				*shell = true;
+		} else {
+			size_t i = 0;
+			while (i < str.len) {
+				while (i < str.len && (str.ptr[i] == ' ' || str.ptr[i] == '\t'))
+					i++;
+				size_t j = i;
+				while (j < str.len && str.ptr[j] != ' ' && str.ptr[j] != '\t')
+					j++;
+				if (j > i) {
+					AB_GROW(argv, cap, argc + 2);
+					argv[argc++] = ab_xstrndup(str.ptr + i, j - i);
+					argv[argc] = NULL;
+				}
+				i = j;
+			}
+			free(s);
+		}
+	}
+	*argvp = argv;
+	if (argcp)
+		*argcp = argc;
+	return 0;
+}
+
+static int parse_env(struct walk *w, const yaml_node_t *map, struct supconf_proc *p)
+{
+	struct map_iter it;
+	yaml_node_t *k, *v;
+	int r = map_begin(w, &it, map, "environment");
+	if (r < 0)
+		return r;
+	size_t cap = 0;
+	while ((r = map_next(w, &it, NULL, 0, "'environment'", &k, &v)) != MAP_END) {
+		if (r < 0)
+			return r;
+		struct ab_str name = scalar(k);
+		bool ok = name.len > 0 && !(name.ptr[0] >= '0' && name.ptr[0] <= '9');
+		for (size_t i = 0; i < name.len; i++)
+			if (!(name.ptr[i] == '_' || (name.ptr[i] >= 'A' && name.ptr[i] <= 'Z') ||
+			      (name.ptr[i] >= 'a' && name.ptr[i] <= 'z') ||
+			      (name.ptr[i] >= '0' && name.ptr[i] <= '9')))
+				ok = false;
+		if (!ok) {
+			struct ab_loc loc = node_loc(w, k);
+			return ab_err_at(w->err, AB_E_PARSE, &loc,
+					 "invalid environment variable name '" AB_STR_FMT "'",
+					 AB_STR_ARG(name));
+		}
+		char *value = NULL;
+		if (!is_null(v)) {
+			r = get_string(w, v, "environment", &value);
+			if (r < 0)
+				return r;
+		}
+		AB_GROW(p->env, cap, p->nenv + 1);
+		p->env[p->nenv++] = (struct supconf_env){ ab_str_dup(name), value };
+	}
+	return 0;
+}
+
+static const char *const ready_keys[] = { "tcp", "command", "timeout", "interval" };
+
+static int parse_ready(struct walk *w, const yaml_node_t *map, struct supconf_proc *p)
+{
+	struct map_iter it;
+	yaml_node_t *k, *v;
+	int r = map_begin(w, &it, map, "ready");
+	if (r < 0)
+		return r;
+	while ((r = map_next(w, &it, ready_keys, AB_ARRAY_SIZE(ready_keys), "'ready'", &k, &v)) !=
+	       MAP_END) {
+		if (r == 0) {
+			char *s = NULL;
+			r = get_string(w, v, "tcp", &s);
+			if (r < 0)
+				return r;
+			/* "PORT" or "HOST:PORT" (the last colon: IPv6 literals in brackets) */
+			char *colon = strrchr(s, ':');
+			const char *port = colon ? colon + 1 : s;
+			long long n = 0;
+			bool ok = *port != 0;
+			for (const char *c = port; *c; c++) {
+				if (*c < '0' || *c > '9' || n > 65535)
+					ok = false;
+				else
+					n = n * 10 + (*c - '0');
+			}
+			if (!ok || n < 1 || n > 65535) {
+				free(s);
+				return bad_value(w, v, "tcp", "expected PORT or HOST:PORT");
+			}
+			free(p->ready_host);
+			p->ready_host = NULL;
+			if (colon) {
+				*colon = 0;
+				const char *h = s;
+				size_t hl = strlen(h);
+				if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']')
+					p->ready_host = ab_xstrndup(h + 1, hl - 2);
+				else
+					p->ready_host = ab_xstrdup(h);
+			} else {
+				p->ready_host = ab_xstrdup("127.0.0.1");
+			}
+			free(s);
+			p->ready_port = (int)n;
+			/* numeric only: the supervisor never blocks on a resolver */
+			unsigned char addr[16];
+			if (strcmp(p->ready_host, "localhost") == 0) {
+				free(p->ready_host);
+				p->ready_host = ab_xstrdup("127.0.0.1");
+			}
+			if (inet_pton(AF_INET, p->ready_host, addr) != 1 &&
+			    inet_pton(AF_INET6, p->ready_host, addr) != 1)
+				return bad_value(w, v, "tcp", "the host must be an IP address");
+		} else if (r == 1) {
+			r = get_command(w, v, "command", &p->ready_argv, NULL, NULL);
+		} else if (r == 2) {
+			r = get_duration(w, v, "timeout", &p->ready_timeout_ns);
+		} else if (r == 3) {
+			r = get_duration(w, v, "interval", &p->ready_interval_ns);
+			if (r == 0 && p->ready_interval_ns < SEC / 1000)
+				return bad_value(w, v, "interval", "at least 1ms");
+		}
+		if (r < 0)
+			return r;
+	}
+	if (p->ready_port && p->ready_argv) {
+		struct ab_loc loc = node_loc(w, map);
+		return ab_err_at(w->err, AB_E_PARSE, &loc,
+				 "'ready' takes either 'tcp' or 'command', not both");
+	}
+	if (!p->ready_port && !p->ready_argv) {
+		struct ab_loc loc = node_loc(w, map);
+		return ab_err_at(w->err, AB_E_PARSE, &loc, "'ready' needs 'tcp' or 'command'");
+	}
+	return 0;
+}
+
+static const char *const backoff_keys[] = { "initial", "max" };
+static const char *const flapping_keys[] = { "restarts", "window" };
+
+static int parse_backoff(struct walk *w, const yaml_node_t *map, struct supconf_proc *p)
+{
+	struct map_iter it;
+	yaml_node_t *k, *v;
+	int r = map_begin(w, &it, map, "backoff");
+	if (r < 0)
+		return r;
+	while ((r = map_next(w, &it, backoff_keys, 2, "'backoff'", &k, &v)) != MAP_END) {
+		if (r == 0)
+			r = get_duration(w, v, "initial", &p->backoff_initial_ns);
+		else if (r == 1)
+			r = get_duration(w, v, "max", &p->backoff_max_ns);
+		if (r < 0)
+			return r;
+	}
+	if (p->backoff_max_ns < p->backoff_initial_ns) {
+		struct ab_loc loc = node_loc(w, map);
+		return ab_err_at(w->err, AB_E_PARSE, &loc,
+				 "'backoff': 'max' is smaller than 'initial'");
+	}
+	return 0;
+}
+
+static int parse_flapping(struct walk *w, const yaml_node_t *map, struct supconf_proc *p)
+{
+	struct map_iter it;
+	yaml_node_t *k, *v;
+	int r = map_begin(w, &it, map, "flapping");
+	if (r < 0)
+		return r;
+	while ((r = map_next(w, &it, flapping_keys, 2, "'flapping'", &k, &v)) != MAP_END) {
+		long long n = 0;
+		if (r == 0) {
+			r = get_long(w, v, "restarts", 0, 1000000, &n);
+			p->flap_restarts = (long)n;
+		} else if (r == 1) {
+			r = get_duration(w, v, "window", &p->flap_window_ns);
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static const char *const proc_keys[] = {
+	"command",      "instances",  "environment",  "directory", "stop_signal",
+	"stop_timeout", "restart",    "start_delay",  "ready",     "start_window",
+	"backoff",      "flapping",   "fatal_exits_supervisor",
+};
+
+static int parse_proc(struct walk *w, const yaml_node_t *v, struct supconf_proc *p)
+{
+	if (v->type != YAML_MAPPING_NODE) {
+		if (is_null(v)) {
+			struct ab_loc loc = node_loc(w, v);
+			return ab_err_at(w->err, AB_E_PARSE, &loc,
+					 "expected a command or a mapping for process '%s', got %s",
+					 p->name, type_name(v));
+		}
+		return get_command(w, v, "command", &p->argv, &p->argc, &p->shell);
+	}
+	struct ab_buf where = AB_BUF_INIT;
+	ab_buf_addf(&where, "process '%s'", p->name);
+	struct map_iter it;
+	yaml_node_t *k, *val;
+	int r = map_begin(w, &it, v, p->name);
+	while (r >= 0 && (r = map_next(w, &it, proc_keys, AB_ARRAY_SIZE(proc_keys), where.buf, &k,
+				       &val)) != MAP_END) {
+		long long n = 0;
+		int choice = 0;
+		char *s = NULL;
+		switch (r) {
+		case 0:
+			r = get_command(w, val, "command", &p->argv, &p->argc, &p->shell);
+			break;
+		case 1:
+			r = get_long(w, val, "instances", 0, SUPCONF_MAX_INSTANCES, &n);
+			p->instances = (long)n;
+			break;
+		case 2:
+			r = parse_env(w, val, p);
+			break;
+		case 3:
+			r = get_string(w, val, "directory", &s);
+			if (r == 0) {
+				p->directory = resolve_path(w, s);
+				free(s);
+			}
+			break;
+		case 4:
+			if (val->type != YAML_SCALAR_NODE || is_null(val)) {
+				r = expected(w, val, "a signal", "stop_signal");
+				break;
+			}
+			p->stop_signal = supconf_signal_parse(scalar(val));
+			if (p->stop_signal < 0 || p->stop_signal == SIGSTOP ||
+			    p->stop_signal == SIGCHLD || p->stop_signal == SIGCONT)
+				r = bad_value(w, val, "stop_signal", "expected a signal name such as "
+								     "TERM or a number");
+			break;
+		case 5:
+			r = get_duration(w, val, "stop_timeout", &p->stop_timeout_ns);
+			break;
+		case 6:
+			r = get_choice(w, val, "restart", restart_names,
+				       AB_ARRAY_SIZE(restart_names), &choice);
+			p->restart = (enum supconf_restart)choice;
+			break;
+		case 7:
+			r = get_duration(w, val, "start_delay", &p->start_delay_ns);
+			break;
+		case 8:
+			r = parse_ready(w, val, p);
+			break;
+		case 9:
+			r = get_duration(w, val, "start_window", &p->start_window_ns);
+			break;
+		case 10:
+			r = parse_backoff(w, val, p);
+			break;
+		case 11:
+			r = parse_flapping(w, val, p);
+			break;
+		default:
+			r = get_bool(w, val, "fatal_exits_supervisor", &p->fatal_exits_supervisor);
+			break;
+		}
+	}
+	ab_buf_release(&where);
+	if (r < 0 && r != MAP_END)
+		return r;
+	if (!p->argv) {
+		struct ab_loc loc = node_loc(w, v);
+		return ab_err_at(w->err, AB_E_PARSE, &loc, "missing 'command' for process '%s'",
+				 p->name);
+	}
+	return 0;
+}
+
+static void proc_defaults(struct supconf_proc *p)
+{
+	p->instances = 1;
+	p->stop_signal = SIGTERM;
+	p->stop_timeout_ns = 10 * SEC;
+	p->restart = SUPCONF_RESTART_ALWAYS;
+	p->ready_timeout_ns = 60 * SEC;
+	p->ready_interval_ns = SEC / 10;
+	p->start_window_ns = SEC;
+	p->backoff_initial_ns = SEC / 10;
+	p->backoff_max_ns = 30 * SEC;
+	p->flap_restarts = 10;
+	p->flap_window_ns = 60 * SEC;
+}
+
+static int parse_procs(struct walk *w, const yaml_node_t *map, struct supconf *c)
+{
+	struct map_iter it;
+	yaml_node_t *k, *v;
+	int r = map_begin(w, &it, map, "processes");
+	if (r < 0)
+		return r;
+	size_t cap = 0;
+	while ((r = map_next(w, &it, NULL, 0, "'processes'", &k, &v)) != MAP_END) {
+		if (r < 0)
+			return r;
+		struct ab_str name = scalar(k);
+		struct ab_loc loc = node_loc(w, k);
+		if (!is_name(name))
+			return ab_err_at(w->err, AB_E_PARSE, &loc,
+					 "invalid process name '" AB_STR_FMT
+					 "' (letters, digits, '-' and '_', at most 64)",
+					 AB_STR_ARG(name));
+		for (size_t i = 0; i < c->nprocs; i++) {
+			if (ab_str_eq_cstr(name, c->procs[i].name)) {
+				r = ab_err_at(w->err, AB_E_PARSE, &loc, "duplicate process '%s'",
+					      c->procs[i].name);
+				ab_err_note(w->err, "first defined at line %u", c->procs[i].line);
+				return r;
+			}
+		}
+		if (c->nprocs == SUPCONF_MAX_PROCS)
+			return ab_err_at(w->err, AB_E_PARSE, &loc, "more than %d processes",
+					 SUPCONF_MAX_PROCS);
+		AB_GROW(c->procs, cap, c->nprocs + 1);
+		struct supconf_proc *p = &c->procs[c->nprocs++];
+		*p = (struct supconf_proc){ .name = ab_str_dup(name), .line = loc.line,
+					    .col = loc.col };
+		proc_defaults(p);
+		r = parse_proc(w, v, p);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static const char *const root_keys[] = { "run_dir", "output", "log_max_bytes", "log_backups",
+					  "processes" };
+
+static int parse_root(struct walk *w, const yaml_node_t *root, struct supconf *c)
+{
+	struct map_iter it;
+	yaml_node_t *k, *v;
+	int r = map_begin(w, &it, root, "the document");
+	if (r < 0) {
+		struct ab_loc loc = node_loc(w, root);
+		ab_err_clear(w->err);
+		return ab_err_at(w->err, AB_E_PARSE, &loc, "expected a mapping at the top level, "
+							   "got %s", type_name(root));
+	}
+	while ((r = map_next(w, &it, root_keys, AB_ARRAY_SIZE(root_keys), "the top level", &k,
+			     &v)) != MAP_END) {
+		long long n = 0;
+		int choice = 0;
+		char *s = NULL;
+		switch (r) {
+		case 0:
+			r = get_string(w, v, "run_dir", &s);
+			if (r == 0) {
+				free(c->run_dir);
+				c->run_dir = resolve_path(w, s);
+				free(s);
+			}
+			break;
+		case 1:
+			r = get_choice(w, v, "output", output_names, AB_ARRAY_SIZE(output_names),
+				       &choice);
+			c->output = (enum supconf_output)choice;
+			break;
+		case 2:
+			r = get_long(w, v, "log_max_bytes", 0, LLONG_MAX / 2, &n);
+			c->log_max_bytes = n;
+			break;
+		case 3:
+			r = get_long(w, v, "log_backups", 0, 1000, &n);
+			c->log_backups = (long)n;
+			break;
+		case 4:
+			r = parse_procs(w, v, c);
+			break;
+		default:
+			break;
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static struct ab_loc offset_loc(struct ab_str text, size_t off, const char *file)
+{
+	struct ab_loc loc = { file, 1, 1 };
+	for (size_t i = 0; i < off && i < text.len; i++) {
+		if (text.ptr[i] == '\n') {
+			loc.line++;
+			loc.col = 1;
+		} else {
+			loc.col++;
+		}
+	}
+	return loc;
+}
+
+static int yaml_error(yaml_parser_t *p, struct ab_str text, const char *file, struct ab_err *err)
+{
+	struct ab_loc loc;
+	if (p->error == YAML_MEMORY_ERROR)
+		return ab_err_set(err, AB_E_INTERNAL, "out of memory parsing yaml");
+	if (p->error == YAML_READER_ERROR)
+		loc = offset_loc(text, p->problem_offset, file);
+	else
+		loc = (struct ab_loc){ file, (unsigned)p->problem_mark.line + 1,
+				       (unsigned)p->problem_mark.column + 1 };
+	int r = ab_err_at(err, AB_E_PARSE, &loc, "%s", p->problem ? p->problem : "invalid yaml");
+	if (p->context && p->error != YAML_READER_ERROR)
+		ab_err_note(err, "%s at line %u, column %u", p->context,
+			    (unsigned)p->context_mark.line + 1,
+			    (unsigned)p->context_mark.column + 1);
+	return r;
+}
+
+int supconf_parse(struct ab_str text, const char *file, struct supconf *out, struct ab_err *err)
+{
+	*out = (struct supconf){ .log_max_bytes = 10 << 20, .log_backups = 5 };
+	yaml_parser_t parser;
+	yaml_document_t doc, extra;
+	bool have_doc = false;
+	char *base = NULL;
+	int r = 0;
+
+	const char *slash = file ? strrchr(file, '/') : NULL;
+	if (slash) /* the directory of `file`; "/x.yaml" -> "/" */
+		base = ab_xstrndup(file, slash == file ? 1 : (size_t)(slash - file));
+	if (!yaml_parser_initialize(&parser)) {
+		free(base);
+		return ab_err_set(err, AB_E_INTERNAL, "cannot initialize the yaml parser");
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)(text.len ? text.ptr : ""),
+				     text.len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		r = yaml_error(&parser, text, file, err);
+		goto out;
+	}
+	have_doc = true;
+	struct walk w = { &doc, file, base, err };
+	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	if (root && !is_null(root)) {
+		r = parse_root(&w, root, out);
+		if (r < 0)
+			goto out;
+	}
+	if (!yaml_parser_load(&parser, &extra)) {
+		r = yaml_error(&parser, text, file, err);
+		goto out;
+	}
+	if (yaml_document_get_root_node(&extra)) {
+		struct ab_loc loc = { file, (unsigned)extra.start_mark.line + 1,
+				      (unsigned)extra.start_mark.column + 1 };
+		r = ab_err_at(err, AB_E_PARSE, &loc,
+			      "expected a single yaml document, found a second one");
+	}
+	yaml_document_delete(&extra);
+	if (r == 0 && !out->run_dir)
+		out->run_dir = ab_xstrdup(base ? base : ".");
+out:
+	if (have_doc)
+		yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	free(base);
+	if (r < 0)
+		supconf_release(out);
+	return r;
+}
+
+int supconf_load(const char *path, struct supconf *out, struct ab_err *err)
+{
+	struct ab_buf text = AB_BUF_INIT;
+	*out = (struct supconf){ 0 };
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		struct ab_loc loc = { path, 0, 0 };
+		return ab_err_at(err, AB_E_IO, &loc, "cannot read: %s", strerror(errno));
+	}
+	char chunk[65536];
+	int r = 0;
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			struct ab_loc loc = { path, 0, 0 };
+			r = ab_err_at(err, AB_E_IO, &loc, "cannot read: %s", strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		if (text.len + (size_t)n > MAX_CONFIG_BYTES) {
+			struct ab_loc loc = { path, 0, 0 };
+			r = ab_err_at(err, AB_E_PARSE, &loc, "larger than %d bytes",
+				      MAX_CONFIG_BYTES);
+			break;
+		}
+		ab_buf_add(&text, chunk, (size_t)n);
+	}
+	close(fd);
+	if (r == 0)
+		r = supconf_parse(ab_buf_str(&text), path, out, err);
+	ab_buf_release(&text);
+	return r;
+}
+
+void supconf_proc_release(struct supconf_proc *p)
+{
+	free(p->name);
+	free_argv(p->argv);
+	for (size_t j = 0; j < p->nenv; j++) {
+		free(p->env[j].name);
+		free(p->env[j].value);
+	}
+	free(p->env);
+	free(p->directory);
+	free(p->ready_host);
+	free_argv(p->ready_argv);
+	*p = (struct supconf_proc){ 0 };
+}
+
+void supconf_release(struct supconf *c)
+{
+	for (size_t i = 0; i < c->nprocs; i++)
+		supconf_proc_release(&c->procs[i]);
+	free(c->procs);
+	free(c->run_dir);
+	*c = (struct supconf){ 0 };
+}
