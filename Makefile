@@ -94,14 +94,23 @@ check-run: build/appbuild build/san/appbuild $(UNIT_BIN) build/san/bin/vectors \
 		--unit $(UNIT_BIN) --vectors build/san/bin/vectors \
 		--conformance build/san/bin/conformance \
 		--once "build/san/bin/fuzz_resolve 3000" \
+		--once "build/san/bin/conformance -q --via-index --index-cache build/conformance-idx" \
 		--cli $(sort $(wildcard tests/cli/*.sh))
 
-# libFuzzer: each target links the library sources compiled by clang.
-FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=all
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+# libFuzzer: the library is compiled once by clang with coverage
+# instrumentation (fuzzer-no-link); each target links against it.
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -I. -g -O1 $(FUZZ_SAN) $(PKG_CFLAGS)
+build/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+build/fuzz/libappbuild.a: $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+build/fuzz/%: build/fuzz/obj/tests/fuzz/%.o build/fuzz/libappbuild.a
+	$(CLANG) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< build/fuzz/libappbuild.a $(LDLIBS)
 
 fuzz: $(FUZZ_BIN)
 
