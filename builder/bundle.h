@@ -1,0 +1,34 @@
+/* bundle.h - pieces of `appbuild bundle` that do not need the lock: the
+ * reproducible timestamp, the app's copy into the staging tree, and the
+ * tarball written from that tree (formats/tarball.h).
+ *
+ * NEEDSWORK(#7): .appbuildignore/.gitignore patterns; the command itself
+ * (lock, install, launcher, appbuild.json, SBOM) joins once the lock lands. */
+#ifndef AB_BUNDLE_H
+#define AB_BUNDLE_H
+
+#include <stdint.h>
+
+#include "formats/core/err.h"
+#include "formats/tarball.h"
+
+/* The time every bundle entry carries: $SOURCE_DATE_EPOCH when set (decimal
+ * seconds; AB_E_USAGE when it is not), else the commit time of HEAD of the
+ * git repository holding app_dir, else 0. */
+int bundle_source_time(const char *app_dir, int64_t *out, struct ab_err *err);
+
+/* Copy the app directory into dest (created), leaving out VCS metadata
+ * (.git, .hg, .svn, .bzr), build output (dist/, build/, __pycache__/,
+ * *.pyc) and appbuild's own state (.appbuild*). Regular files keep only
+ * their execute bits; symlinks are copied as links unless they are
+ * absolute or climb out of the app (AB_E_INVALID: the bundle would point
+ * at the build host). AB_E_IO on file system errors. */
+int bundle_copy_app(const char *app_dir, const char *dest, struct ab_err *err);
+
+/* Write the staged tree `stage` as the tarball `out_path` with top
+ * directory `top` (see tarball_write). `format` < 0: from out_path's
+ * extension (AB_E_USAGE when it names none). */
+int bundle_pack(const char *stage, const char *out_path, const char *top, int format,
+		int64_t mtime, struct ab_err *err);
+
+#endif

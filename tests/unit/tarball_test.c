@@ -1,0 +1,141 @@
+/* tarball_test.c - format names, and byte-for-byte reproducible tarballs:
+ * the same tree copied to two directories at different times (different
+ * mtimes, modes, creation order) gives identical files in every format. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "formats/tarball.h"
+
+static char tmp[256];
+
+static void sh_ok(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	int st = system(cmd);
+	if (st != 0)
+		fail_msg("command failed (%d): %s", st, cmd);
+}
+
+static int setup(void **state)
+{
+	snprintf(tmp, sizeof(tmp), "/tmp/tarball_test.XXXXXX");
+	return mkdtemp(tmp) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	return system(cmd);
+}
+
+static void formats(void **state)
+{
+	enum tarball_format f;
+	assert_int_equal(tarball_format_parse("tar.zst", &f), 0);
+	assert_int_equal(f, TARBALL_ZST);
+	assert_int_equal(tarball_format_parse("tgz", &f), 0);
+	assert_int_equal(f, TARBALL_GZ);
+	assert_int_equal(tarball_format_parse("tar.bz2", &f), -1);
+	assert_int_equal(tarball_format_from_path("dist/app-1.0.tar.xz", &f), 0);
+	assert_int_equal(f, TARBALL_XZ);
+	assert_int_equal(tarball_format_from_path("app.zip", &f), -1);
+	assert_int_equal(tarball_format_from_path(".tar.gz", &f), -1);
+	assert_string_equal(tarball_format_ext(TARBALL_ZST), ".tar.zst");
+}
+
+/* A tree with a long path (pax), a symlink, an executable, an empty dir. */
+static void make_tree(const char *dir, const char *order)
+{
+	sh_ok("mkdir -p '%s/a/b' '%s/empty' '%s/%s' && cd '%s' && "
+	      "for f in %s; do echo \"content $f\" > \"a/$f\"; done && "
+	      "printf '#!/bin/sh\\n' > a/run && chmod 700 a/run && chmod 664 a/x && "
+	      "ln -s ../a/x a/b/link && echo deep > '%s/long'",
+	      dir, dir, dir,
+	      "p/very-long-directory-name-that-goes-on-and-on/and-on-and-on-and-on-and-on/"
+	      "and-on-and-on-and-on-more/over-the-ustar-limit",
+	      dir, order,
+	      "p/very-long-directory-name-that-goes-on-and-on/and-on-and-on-and-on-and-on/"
+	      "and-on-and-on-and-on-more/over-the-ustar-limit");
+}
+
+static void reproducible(void **state)
+{
+	char a[512], b[512], oa[600], ob[600];
+	snprintf(a, sizeof(a), "%s/one", tmp);
+	snprintf(b, sizeof(b), "%s/second/tree", tmp);
+	make_tree(a, "x y z");
+	sh_ok("mkdir -p '%s/second' && sleep 1", tmp);
+	make_tree(b, "z y x");
+	sh_ok("touch -d '2001-01-01' '%s/a/x' && chmod 755 '%s/a/b'", b, b);
+	static const enum tarball_format fs[] = { TARBALL_GZ, TARBALL_ZST, TARBALL_XZ };
+	for (size_t i = 0; i < 3; i++) {
+		struct tarball_opts o = { fs[i], "app-1.0", 1700000000, 0, 0 };
+		struct ab_err err = AB_ERR_INIT;
+		snprintf(oa, sizeof(oa), "%s/a%s", tmp, tarball_format_ext(fs[i]));
+		snprintf(ob, sizeof(ob), "%s/b%s", tmp, tarball_format_ext(fs[i]));
+		assert_int_equal(tarball_write(a, oa, &o, &err), 0);
+		o.threads = 3; /* the thread count never changes the bytes */
+		assert_int_equal(tarball_write(b, ob, &o, &err), 0);
+		sh_ok("cmp '%s' '%s'", oa, ob);
+		ab_err_release(&err);
+	}
+	/* what is inside: one top directory, sorted, root:root, fixed mtime */
+	sh_ok("cd '%s' && tar --numeric-owner -tvzf a.tar.gz > list && "
+	      "! grep -v ' 0/0 ' list && ! grep -v '2023-11-1[45]' list && "
+	      "tar -tzf a.tar.gz > names && ! grep -v '^app-1.0/' names && "
+	      "sort -c names && head -1 names | grep -qx 'app-1.0/' && "
+	      "grep -q 'app-1.0/a/b/link -> ../a/x' list && "
+	      "grep -q '^-rwxr-xr-x .* app-1.0/a/run$' list && "
+	      "grep -q '^-rw-r--r-- .* app-1.0/a/x$' list && "
+	      "grep -q 'over-the-ustar-limit/long$' names && grep -q 'app-1.0/empty/$' names",
+	      tmp);
+	sh_ok("cd '%s' && mkdir x && tar -C x -xf a.tar.zst && tar -C x -xf a.tar.xz && "
+	      "test \"$(cat x/app-1.0/a/y)\" = 'content y'",
+	      tmp);
+}
+
+static void errors(void **state)
+{
+	char a[512], out[600];
+	snprintf(a, sizeof(a), "%s/err", tmp);
+	snprintf(out, sizeof(out), "%s/out/e.tar.gz", tmp);
+	sh_ok("mkdir -p '%s/out' && mkdir -p '%s' && echo x > '%s/f' && mkfifo '%s/fifo'", tmp, a, a, a);
+	struct tarball_opts o = { TARBALL_GZ, "app-1.0", 0, 0, 0 };
+	struct ab_err err = AB_ERR_INIT;
+	assert_int_equal(tarball_write(a, out, &o, &err), -AB_E_UNSUPPORTED);
+	assert_string_equal(err.msg.buf, "cannot archive a device, fifo or socket");
+	/* nothing left: no output, no temporary file */
+	sh_ok("test -z \"$(ls -A '%s/out')\"", tmp);
+	ab_err_clear(&err);
+	o.top = "a/b";
+	assert_int_equal(tarball_write(a, out, &o, &err), -AB_E_USAGE);
+	assert_string_equal(err.msg.buf, "invalid top directory name 'a/b'");
+	ab_err_clear(&err);
+	o.top = "x";
+	snprintf(out, sizeof(out), "%s/missing/e.tar.gz", tmp);
+	assert_int_equal(tarball_write(a, out, &o, &err), -AB_E_IO);
+	ab_err_release(&err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(formats),
+		cmocka_unit_test(reproducible),
+		cmocka_unit_test(errors),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
