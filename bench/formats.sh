@@ -13,6 +13,7 @@ c=$(build/bench/bench_formats "$list" 21)
 p=$(env -u PIP_FIND_LINKS $PY bench/formats_peer.py "$list" 21)
 echo "appbuild (C):        $c"
 echo "packaging (Python):  $p"
-ct=$(echo "$c" | sed 's/.*: \([0-9.]*\) ms/\1/')
-pt=$(echo "$p" | sed 's/.*: \([0-9.]*\) ms/\1/')
-awk -v c="$ct" -v p="$pt" 'BEGIN { printf "ratio: %.1fx faster\n", p / c }'
+num() { echo "$1" | sed "s/.*: \([0-9.]*\) ms (parse \([0-9.]*\) ms)/\1 \2/"; }
+set -- $(num "$c") $(num "$p")
+awk -v c="$1" -v cp="$2" -v p="$3" -v pp="$4" 'BEGIN {
+	printf "ratio: %.1fx faster (parse alone %.1fx, sort alone %.1fx)\n", p / c, pp / cp, (p - pp) / (c - cp) }'

@@ -12,6 +12,7 @@ if lines and lines[-1] == "":
     lines.pop()
 rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 21
 times = []
+ptimes = []
 valid = 0
 for _ in range(rounds):
     t0 = time.perf_counter()
@@ -21,8 +22,9 @@ for _ in range(rounds):
             vs.append(Version(s))
         except InvalidVersion:
             pass
+    ptimes.append(time.perf_counter() - t0)
     vs.sort()
     times.append(time.perf_counter() - t0)
     valid = len(vs)
 print(f"{len(lines)} versions ({valid} valid), median of {rounds} rounds: "
-      f"{statistics.median(times) * 1e3:.3f} ms")
+      f"{statistics.median(times) * 1e3:.3f} ms (parse {statistics.median(ptimes) * 1e3:.3f} ms)")

@@ -7,6 +7,9 @@
 #
 #   sh bench/index.sh [APPBUILD]        (default build/appbuild)
 set -eu
+# the same sources for both tools: only the local index
+unset PIP_FIND_LINKS PIP_EXTRA_INDEX_URL PIP_INDEX_URL PIP_NO_INDEX \
+	APPBUILD_FIND_LINKS APPBUILD_EXTRA_INDEX_URL APPBUILD_INDEX_URL APPBUILD_NO_INDEX
 here=$(cd "$(dirname "$0")/.." && pwd)
 appbuild=${1:-$here/build/appbuild}
 shared=${SHARED:-$here/../shared}
@@ -43,23 +46,25 @@ n=$#
 now() { python3 -c 'import time; print(time.time())'; }
 
 t0=$(now)
-"$appbuild" index metadata --json --cache-dir "$tmp/cache" -i "$url" "$@" >"$tmp/ab.json"
+"$appbuild" index metadata --json --cache-dir "$tmp/cache" -i "$url" "$@" >"$tmp/ab.json" \
+	2>"$tmp/ab.err"
 t1=$(now)
 got=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$tmp/ab.json")
 
 t2=$(now)
-env -u PIP_FIND_LINKS python3 -m pip install --dry-run --no-deps --ignore-installed \
+python3 -m pip install --dry-run --no-deps --ignore-installed \
 	--no-cache-dir --quiet --index-url "$url" --report "$tmp/pip.json" "$@" >/dev/null 2>&1
 t3=$(now)
 pipn=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["install"]))' "$tmp/pip.json")
 
-python3 - "$t0" "$t1" "$t2" "$t3" "$n" "$got" "$pipn" "$latency" <<'PY'
+python3 - "$t0" "$t1" "$t2" "$t3" "$n" "$got" "$pipn" "$latency" "$(tail -n 1 "$tmp/ab.err")" <<'PY'
 import sys
 t0, t1, t2, t3 = map(float, sys.argv[1:5])
-n, got, pipn, lat = sys.argv[5:9]
+n, got, pipn, lat, summary = sys.argv[5:10]
 a, p = t1 - t0, t3 - t2
 print(f"index metadata of {n} distributions, {lat} ms per request, cold cache")
-print(f"  appbuild: {a:7.2f} s  ({got} metadata files)")
+print(f"  appbuild: {a:7.2f} s  ({got} metadata files; {summary})")
 print(f"  pip:      {p:7.2f} s  (pip install --dry-run --no-deps, {pipn} resolved)")
 print(f"  ratio:    {p / a:7.1f}x")
+print(f"  load:     {open('/proc/loadavg').read().split()[0]} (1 min average, at the end)")
 PY

@@ -616,8 +616,73 @@ static int local_cmp(const struct pep440_version *a, const struct pep440_version
 
 int pep440_version_cmp(const struct pep440_version *a, const struct pep440_version *b)
 {
+	/* the same normal form is the same version: indexes repeat versions a
+	 * lot, and this settles those ties without walking the parts */
+	if (a->len == b->len && a->key[0] == b->key[0] && a->key[1] == b->key[1] &&
+	    memcmp(a->str, b->str, a->len) == 0)
+		return 0;
 	int c = pep440_version_cmp_public(a, b);
 	return c ? c : local_cmp(a, b);
+}
+
+/* ---- sorting ---- */
+
+/* Sorting reads the prefix keys out of the versions once, so most
+ * comparisons touch neither the version blocks nor a function pointer. */
+struct sort_item {
+	uint64_t k0, k1;
+	struct pep440_version *v;
+};
+
+static inline bool item_less(const struct sort_item *a, const struct sort_item *b)
+{
+	if (a->k0 != b->k0)
+		return a->k0 < b->k0;
+	if (a->k1 != b->k1)
+		return a->k1 < b->k1;
+	return pep440_version_cmp(a->v, b->v) < 0;
+}
+
+static void insertion_sort(struct sort_item *x, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct sort_item t = x[i];
+		size_t j = i;
+		for (; j > 0 && item_less(&t, &x[j - 1]); j--)
+			x[j] = x[j - 1];
+		x[j] = t;
+	}
+}
+
+void pep440_versions_sort(struct pep440_version **vs, size_t n)
+{
+	if (n < 2)
+		return;
+	struct sort_item *a = ab_xmalloc(2 * n * sizeof(*a)), *b = a + n;
+	for (size_t i = 0; i < n; i++)
+		a[i] = (struct sort_item){ vs[i]->key[0], vs[i]->key[1], vs[i] };
+	/* bottom-up merge sort over insertion-sorted runs: stable, O(n log n) */
+	const size_t run = 16;
+	for (size_t i = 0; i < n; i += run)
+		insertion_sort(a + i, n - i < run ? n - i : run);
+	for (size_t w = run; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t i = lo, j = mid, k = lo;
+			while (i < mid && j < hi)
+				b[k++] = item_less(&a[j], &a[i]) ? a[j++] : a[i++];
+			while (i < mid)
+				b[k++] = a[i++];
+			while (j < hi)
+				b[k++] = a[j++];
+		}
+		struct sort_item *t = a;
+		a = b;
+		b = t;
+	}
+	for (size_t i = 0; i < n; i++)
+		vs[i] = a[i].v;
+	free(a < b ? a : b);
 }
 
 /* ---- formatting ---- */

@@ -81,6 +81,10 @@ int pep440_version_cmp(const struct pep440_version *a, const struct pep440_versi
 int pep440_version_cmp_public(const struct pep440_version *a, const struct pep440_version *b);
 int pep440_num_cmp(const struct pep440_num *a, const struct pep440_num *b);
 
+/* Sort ascending by pep440_version_cmp(), stably; much faster than qsort()
+ * with it (the prefix keys are compared in place). Aborts only on OOM. */
+void pep440_versions_sort(struct pep440_version **vs, size_t n);
+
 /* Format helpers append to `out`. */
 void pep440_version_format(const struct pep440_version *v, struct ab_buf *out);  /* str(v) */
 void pep440_version_public(const struct pep440_version *v, struct ab_buf *out);  /* v.public */

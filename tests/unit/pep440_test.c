@@ -391,6 +391,37 @@ static void spec_filter(void **state)
 		pep440_version_free(vs[i]);
 }
 
+/* pep440_versions_sort agrees with pep440_version_cmp, keeps equal versions
+ * in input order, and copes with keys that saturate (huge numbers). */
+static void versions_sort(void **state)
+{
+	static const char *const in[] = {
+		"2.0", "1.0.post1", "1.0", "1!0.1", "1.0a1", "1.0.dev0", "18446744073709551616.1",
+		"18446744073709551616", "1.0.0", "0.9", "1.0+local", "65536!1", "65535!1",
+		"1.0rc1", "281474976710656.2", "281474976710656.1", "1.4294967296", "1.4294967295.7",
+		"1.4294967295.6", "1.0b2", "10", "1.0.0.0.1", "1", "0", "0.0.0",
+	};
+	size_t n = sizeof(in) / sizeof(in[0]);
+	/* repeat the list so runs and merges both happen, in a scrambled order */
+	size_t m = n * 7;
+	struct pep440_version **vs = calloc(m, sizeof(*vs));
+	for (size_t i = 0; i < m; i++)
+		vs[i] = pep440_version_new(in[(i * 11) % n]);
+	pep440_versions_sort(vs, m);
+	for (size_t i = 1; i < m; i++) {
+		int c = pep440_version_cmp(vs[i - 1], vs[i]);
+		assert_true(c <= 0);
+		/* stable: equal versions keep their allocation (input) order */
+		if (c == 0 && strcmp(vs[i - 1]->str, vs[i]->str) == 0)
+			assert_true(vs[i - 1] != vs[i]);
+	}
+	assert_true(strcmp(vs[0]->str, "0") == 0 || strcmp(vs[0]->str, "0.0.0") == 0);
+	assert_string_equal(vs[m - 1]->str, "65536!1");
+	for (size_t i = 0; i < m; i++)
+		pep440_version_free(vs[i]);
+	free(vs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -398,6 +429,7 @@ int main(void)
 		cmocka_unit_test(version_order), cmocka_unit_test(version_parts),
 		cmocka_unit_test(spec_errors),	 cmocka_unit_test(spec_canonical),
 		cmocka_unit_test(spec_contains), cmocka_unit_test(spec_filter),
+		cmocka_unit_test(versions_sort),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
