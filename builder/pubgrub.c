@@ -1139,16 +1139,24 @@ static bool trivial(struct report *rp, const struct incompat *ic)
 	       rp->pg->cb.nothing_published(rp->pg->cb.data, rp->pg, ic->t[0].pkg, &ic->t[0].r);
 }
 
+static bool root_dep(const struct incompat *ic)
+{
+	return ic && ic->kind == IC_DEPENDENCY && ic->t[0].pkg == PUBGRUB_ROOT;
+}
+
 /* "Because A and B, C." and its variants */
 static void line2(struct report *rp, const char *lead, const struct incompat *a, unsigned ra,
 		  const struct incompat *b, unsigned rb, const struct incompat *cur)
 {
 	struct ab_buf l = AB_BUF_INIT;
-	if (b && trivial(rp, a) && !trivial(rp, b)) {
+	/* ...except when the root's own requirement hits nothing: that is
+	 * the whole story ("no versions of x match <2 and your app requires
+	 * x<2") */
+	if (b && trivial(rp, a) && !trivial(rp, b) && !root_dep(b)) {
 		a = b;
 		ra = rb;
 		b = NULL;
-	} else if (b && trivial(rp, b) && !trivial(rp, a))
+	} else if (b && trivial(rp, b) && !trivial(rp, a) && !root_dep(a))
 		b = NULL;
 	ab_buf_adds(&l, lead);
 	if (!b && trivial(rp, a))

@@ -209,16 +209,17 @@ static bool root_pins(const struct base *b, const struct cand *c)
 	return false;
 }
 
-/* 0: not a candidate; 1: a candidate; 2: a last-resort candidate (yanked) */
+/* 0: not a candidate; 1: a candidate; 2: a last-resort candidate
+ * (--prefer-binary: sdists only); 3: yanked (pip: below everything else) */
 static int cand_rank(const struct rs *rs, const struct base *b, const struct cand *c, bool pre_ok)
 {
 	if (!c->c->usable || !c->python_ok || (c->pre && !pre_ok))
 		return 0;
 	if (!c->c->yanked)
-		return 1;
+		return c->c->last_resort ? 2 : 1;
 	if (rs->o->yanked == RESOLVE_YANKED_LAST_RESORT)
-		return 2;
-	return root_pins(b, c) ? 1 : 0;
+		return 3;
+	return root_pins(b, c) ? (c->c->last_resort ? 2 : 1) : 0;
 }
 
 static bool is_single(const struct vrange *r)
@@ -274,7 +275,7 @@ static int choose_version(void *data, struct pubgrub *pg, unsigned pkg,
 		}
 	}
 	bool low = rs->o->lowest || (rs->o->lowest_direct && b->direct);
-	for (int want = 1; want <= 2; want++) {
+	for (int want = 1; want <= 3; want++) {
 		for (size_t k = 0; k < b->n; k++) {
 			const struct cand *c = &b->cands[low ? b->n - 1 - k : k];
 			if (cand_rank(rs, b, c, pre_ok) != want || !vrange_contains(allowed, c->c->version))
@@ -339,6 +340,18 @@ static void explain_no_versions(void *data, struct pubgrub *pg, unsigned pkg,
 		ab_buf_addf(out, " and %zu more", more);
 	if (shown)
 		ab_buf_adds(out, ")");
+	bool any = false;
+	for (size_t i = 0; i < b->n && !any; i++)
+		any = vrange_contains(range, b->cands[i].c->version);
+	if (any || !b->n)
+		return;
+	/* nothing published in the range: say what there is */
+	ab_buf_adds(out, " (the index has ");
+	for (size_t i = 0; i < b->n && i < 4; i++)
+		ab_buf_addf(out, "%s%s", i ? ", " : "", b->cands[i].c->version_str);
+	if (b->n > 4)
+		ab_buf_addf(out, " and %zu older", b->n - 4);
+	ab_buf_adds(out, ")");
 }
 
 /* pub's way of showing a range: by the published versions it holds, as
@@ -511,6 +524,20 @@ static bool provides(const struct resolve_metadata *md, const char *extra)
 	return false;
 }
 
+/* Whether the marker of an unparsable requirement may apply: false only
+ * when its text after the last ';' is a marker that is false here. */
+static bool applies(struct rs *rs, const char *req, const char *extra)
+{
+	const char *semi = strrchr(req, ';');
+	struct marker *m = NULL;
+	if (!semi || marker_parse(ab_str_from(semi + 1), &m, NULL) < 0)
+		return true;
+	bool want = extra ? marker_true(rs, m, extra) && !marker_true(rs, m, NULL)
+			  : marker_true(rs, m, NULL);
+	marker_free(m);
+	return want;
+}
+
 static int get_dependencies(void *data, struct pubgrub *pg, unsigned pkg,
 			    const struct pep440_version *v, struct ab_err *err)
 {
@@ -549,6 +576,15 @@ static int get_dependencies(void *data, struct pubgrub *pg, unsigned pkg,
 		struct pep508_req q = PEP508_REQ_INIT;
 		struct ab_err e = AB_ERR_INIT;
 		if (pep508_parse(ab_str_from(md.requires_dist[i]), &q, &e) < 0) {
+			/* pip 23 (packaging 21.3) still reads legacy forms such as
+			 * 'sys-platform (=="darwin") ; extra == "objc"' that
+			 * packaging 26 rejects: when the marker after ';' parses and
+			 * does not apply here, the entry is not needed: skip it */
+			if (!applies(rs, md.requires_dist[i], extra)) {
+				ab_err_release(&e);
+				pep508_release(&q);
+				continue;
+			}
 			/* uv: a version with unreadable metadata is unusable */
 			struct ab_buf why = AB_BUF_INIT;
 			ab_buf_addf(&why, "has an invalid requirement '%s' (%s)", md.requires_dist[i],

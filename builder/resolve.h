@@ -31,6 +31,9 @@ struct resolve_candidate {
 	const char *requires_python;            /* NULL: no constraint */
 	bool usable;                            /* some file fits the target and the
 						 * binary/source options */
+	bool last_resort;                       /* offered only after every usable version
+						 * without it (pip --prefer-binary: a version
+						 * with sdists only); yanked ones come later */
 };
 
 /* The core metadata the resolver needs from one version. */

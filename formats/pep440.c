@@ -632,7 +632,18 @@ int pep440_version_cmp(const struct pep440_version *a, const struct pep440_versi
 struct sort_item {
 	uint64_t k0, k1;
 	struct pep440_version *v;
+	bool whole; /* the keys say everything: equal keys mean equal versions */
 };
+
+/* A final release of at most three numbers, none clamped, no local label. */
+static bool key_is_whole(const struct pep440_version *v)
+{
+	return v->ntrim <= 3 && !v->pre && !v->has_post && !v->has_dev && !v->nlocal &&
+	       !v->epoch.big && v->epoch.v < 0xffff &&
+	       (v->ntrim < 1 || (!v->release[0].big && v->release[0].v < 0xffffffffffffULL)) &&
+	       (v->ntrim < 2 || (!v->release[1].big && v->release[1].v < 0xffffffffULL)) &&
+	       (v->ntrim < 3 || (!v->release[2].big && v->release[2].v < 0xffffffffULL));
+}
 
 static inline bool item_less(const struct sort_item *a, const struct sort_item *b)
 {
@@ -640,6 +651,8 @@ static inline bool item_less(const struct sort_item *a, const struct sort_item *
 		return a->k0 < b->k0;
 	if (a->k1 != b->k1)
 		return a->k1 < b->k1;
+	if (a->whole && b->whole)
+		return false;
 	return pep440_version_cmp(a->v, b->v) < 0;
 }
 
@@ -660,7 +673,7 @@ void pep440_versions_sort(struct pep440_version **vs, size_t n)
 		return;
 	struct sort_item *a = ab_xmalloc(2 * n * sizeof(*a)), *b = a + n;
 	for (size_t i = 0; i < n; i++)
-		a[i] = (struct sort_item){ vs[i]->key[0], vs[i]->key[1], vs[i] };
+		a[i] = (struct sort_item){ vs[i]->key[0], vs[i]->key[1], vs[i], key_is_whole(vs[i]) };
 	/* bottom-up merge sort over insertion-sorted runs: stable, O(n log n) */
 	const size_t run = 16;
 	for (size_t i = 0; i < n; i += run)

@@ -20,6 +20,7 @@ enum ab_errcode {
 	AB_E_HASH = 8,     /* hash mismatch / integrity */
 	AB_E_BUILD = 9,    /* building a package or sdist failed */
 	AB_E_UNSUPPORTED = 10,
+	AB_E_STALE = 11,   /* a generated file is out of date (appbuild lock --check) */
 	AB_E_INTERNAL = 70,
 };
 

@@ -1,10 +1,16 @@
 /* run.c - the resolver conformance runner (issue #6).
  *
- *   run [--json FILE] [-q] [SCENARIO.json|DIR ...]
+ *   run [--json FILE] [-q] [--via-index [--index-cache DIR]] [SCENARIO.json|DIR ...]
  *
  * Default: $SHARED/conformance/scenarios, else ../shared/conformance/scenarios.
- * Each scenario (../shared/conformance/FORMAT.md) is resolved in memory
- * through builder/resolve with its own index as the provider, then judged
+ * Each scenario (../shared/conformance/FORMAT.md) is resolved through
+ * builder/resolve: in memory with its own index as the provider, or, with
+ * --via-index, through the real index client (builder/index +
+ * builder/provider_index) against the static index that
+ * $SHARED/tools/materialize-index makes of it (a file:// URL; up to 8
+ * materialized at once). --index-cache DIR keeps the materialized indexes
+ * under DIR/<sha256 of the scenario and the tool> for the next run (they
+ * are reproducible); without it they go to a temporary directory. Then judged
  * by FORMAT.md's pass rules: one line per scenario (`PASS name (ms)` or
  * `FAIL name: why`), the explanation of every unsatisfiable result
  * indented below it (unless -q), totals per source prefix, and
@@ -12,6 +18,11 @@
  * satisfiable null) are reported, not counted. Exit status 1 on a failure.
  * --json FILE writes {name: {"satisfiable", "resolution", "error"}}. */
 #include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +30,11 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "builder/cache.h"
+#include "builder/index.h"
+#include "builder/provider_index.h"
 #include "builder/resolve.h"
+#include "formats/names.h"
 #include "formats/core/mem.h"
 #include "tests/conformance/scenario.h"
 
@@ -96,10 +111,176 @@ static void print_indented(const char *text)
 	}
 }
 
+/* ---- --via-index ---- */
+
+static const char *shared_dir(void)
+{
+	const char *shared = getenv("SHARED");
+	return shared && *shared ? shared : "../shared";
+}
+
+static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	remove(p);
+	return 0;
+}
+
+static void rm_tree(const char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int hash_file(const char *path, struct cache_sha256 *h)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		cache_sha256_update(h, chunk, n);
+	fclose(f);
+	return 0;
+}
+
+/* Where scenario i's index is (or goes): DIR/<sha256(scenario, tool)>. */
+static char *index_dir(const char *base, const char *scenario, const char *tool)
+{
+	struct cache_sha256 h;
+	char hex[65];
+	cache_sha256_init(&h);
+	hash_file(scenario, &h);
+	hash_file(tool, &h);
+	cache_sha256_final(&h, hex);
+	cache_sha256_release(&h);
+	char *p = ab_xmalloc(strlen(base) + 80);
+	sprintf(p, "%s/%.32s", base, hex);
+	return p;
+}
+
+/* Materialize every index not there yet, up to 8 at once. Returns the
+ * number that failed. */
+static unsigned materialize(char **paths, char **dirs, size_t n, const char *tool)
+{
+	unsigned failed = 0, running = 0;
+	for (size_t i = 0; i <= n; i++) {
+		struct stat st;
+		char probe[4200] = "";
+		if (i < n)
+			snprintf(probe, sizeof(probe), "%s/simple/index.html", dirs[i]);
+		while (running && (i == n || running == 8)) {
+			int status;
+			if (wait(&status) < 0)
+				break;
+			running--;
+			if (!WIFEXITED(status) || WEXITSTATUS(status))
+				failed++;
+		}
+		if (i == n || stat(probe, &st) == 0)
+			continue;
+		/* a half-made index from an interrupted run */
+		rm_tree(dirs[i]);
+		char tmp[4200];
+		snprintf(tmp, sizeof(tmp), "%s.tmp%ld", dirs[i], (long)getpid());
+		pid_t pid = fork();
+		if (pid == 0) {
+			char *argv[] = { (char *)tool, paths[i], tmp, "--quiet", "--force", NULL };
+			int fd = open("/dev/null", O_WRONLY);
+			if (fd >= 0)
+				dup2(fd, 1);
+			if (!fork()) {
+				execv(tool, argv);
+				_exit(127);
+			}
+			int status;
+			wait(&status);
+			_exit(WIFEXITED(status) && !WEXITSTATUS(status) && !rename(tmp, dirs[i])
+				      ? 0
+				      : 1);
+		}
+		if (pid > 0)
+			running++;
+		else
+			failed++;
+	}
+	return failed;
+}
+
+struct via {
+	struct cache cache;
+	struct http_client *http;
+	struct index_sources src;
+	bool have_src;
+	struct index *ix;
+	struct provider_index *pi;
+	char **nob, **onlyb;
+	size_t nnob, nonlyb;
+};
+
+static const char *no_env(const char *name)
+{
+	return NULL; /* hermetic: PIP_* and APPBUILD_* play no part */
+}
+
+static char **canon_list(const char *const *l, size_t n)
+{
+	char **out = ab_xcalloc(n + 1, sizeof(*out));
+	for (size_t i = 0; i < n; i++)
+		out[i] = strcmp(l[i], ":all:") ? name_canonical_dup(ab_str_from(l[i]))
+					       : ab_xstrdup(l[i]);
+	return out;
+}
+
+static int via_open(struct via *v, struct scen *s, const char *dir, struct ab_err *err)
+{
+	memset(v, 0, sizeof(*v));
+	char url[4300];
+	char abs[4096];
+	if (!realpath(dir, abs))
+		return ab_err_set(err, AB_E_IO, "no index at '%s'", dir);
+	snprintf(url, sizeof(url), "file://%s/simple/", abs);
+	struct index_layer cli = { url, NULL, 0, NULL, 0, false };
+	int r = index_sources_resolve(&v->src, &cli, NULL, no_env, err);
+	if (r < 0)
+		return r;
+	v->have_src = true;
+	r = cache_open(&v->cache, NULL, true, err);
+	if (r < 0)
+		return r;
+	struct http_opts ho;
+	memset(&ho, 0, sizeof(ho));
+	v->http = http_client_new(&ho, err);
+	if (!v->http)
+		return -AB_E_INTERNAL;
+	v->ix = index_new(&v->src, &v->cache, v->http, false, NULL);
+	v->nob = canon_list(s->no_binary, s->nno_binary);
+	v->onlyb = canon_list(s->only_binary, s->nonly_binary);
+	v->nnob = s->nno_binary;
+	v->nonlyb = s->nonly_binary;
+	return 0;
+}
+
+static void via_close(struct via *v)
+{
+	provider_index_free(v->pi);
+	index_free(v->ix);
+	http_client_free(v->http);
+	cache_release(&v->cache);
+	if (v->have_src)
+		index_sources_release(&v->src);
+	for (size_t i = 0; v->nob && i < v->nnob; i++)
+		free(v->nob[i]);
+	for (size_t i = 0; v->onlyb && i < v->nonlyb; i++)
+		free(v->onlyb[i]);
+	free(v->nob);
+	free(v->onlyb);
+}
+
 int main(int argc, char **argv)
 {
 	const char *json_out = NULL;
-	bool quiet = false;
+	bool quiet = false, via_index = false;
+	const char *index_cache = NULL;
 	char **paths = NULL;
 	size_t npaths = 0, cpaths = 0;
 	for (int i = 1; i < argc; i++) {
@@ -107,17 +288,46 @@ int main(int argc, char **argv)
 			json_out = argv[++i];
 		else if (!strcmp(argv[i], "-q"))
 			quiet = true;
+		else if (!strcmp(argv[i], "--via-index"))
+			via_index = true;
+		else if (!strcmp(argv[i], "--index-cache") && i + 1 < argc)
+			index_cache = argv[++i];
 		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: run [--json FILE] [-q] [SCENARIO.json|DIR ...]\n");
+			printf("usage: run [--json FILE] [-q] [--via-index [--index-cache DIR]] "
+			       "[SCENARIO.json|DIR ...]\n");
 			return 0;
 		} else
 			collect(argv[i], &paths, &npaths, &cpaths);
 	}
 	if (!npaths) {
-		const char *shared = getenv("SHARED");
 		char dir[4096];
-		snprintf(dir, sizeof(dir), "%s/conformance/scenarios", shared ? shared : "../shared");
+		snprintf(dir, sizeof(dir), "%s/conformance/scenarios", shared_dir());
 		collect(dir, &paths, &npaths, &cpaths);
+	}
+	char **dirs = NULL;
+	char tmpbase[64] = "";
+	if (via_index) {
+		char tool[4200];
+		snprintf(tool, sizeof(tool), "%s/tools/materialize-index", shared_dir());
+		const char *base = index_cache;
+		if (!base) {
+			snprintf(tmpbase, sizeof(tmpbase), "/tmp/conformance-XXXXXX");
+			if (!mkdtemp(tmpbase)) {
+				fprintf(stderr, "run: cannot make a temporary directory\n");
+				return 1;
+			}
+			base = tmpbase;
+		} else if (mkdir(base, 0777) < 0 && errno != EEXIST) {
+			fprintf(stderr, "run: cannot make '%s'\n", base);
+			return 1;
+		}
+		dirs = ab_xcalloc(npaths + 1, sizeof(*dirs));
+		for (size_t i = 0; i < npaths; i++)
+			dirs[i] = index_dir(base, paths[i], tool);
+		double t0 = now_ms();
+		unsigned bad = materialize(paths, dirs, npaths, tool);
+		printf("materialized in %.0f ms%s\n", now_ms() - t0,
+		       bad ? " (some failed: see below)" : "");
 	}
 	json_t *report = json_object();
 	struct tally tallies[16];
@@ -138,12 +348,34 @@ int main(int argc, char **argv)
 		}
 		struct resolve_provider prov;
 		struct resolve_options opt;
-		scen_provider(&s, &prov);
-		scen_options(&s, &opt);
+		struct via via;
+		struct pep440_version *py = NULL;
 		struct resolve_result res = RESOLVE_RESULT_INIT;
 		double t0 = now_ms();
-		int r = resolve_run(&prov, &opt, s.reqs, s.nreqs, s.cons, s.ncons, &res, &err);
+		int r = 0;
+		scen_options(&s, &opt);
+		if (via_index) {
+			r = via_open(&via, &s, dirs[i], &err);
+			py = pep440_version_new(s.env.vars[MARKER_VAR_PYTHON_FULL_VERSION]);
+			struct provider_index_options po = {
+				&s.tags, py, s.requires_python,
+				(const char *const *)via.nob, via.nnob,
+				(const char *const *)via.onlyb, via.nonlyb,
+				false, NULL, 0,
+			};
+			if (r == 0) {
+				via.pi = provider_index_new(via.ix, &po);
+				provider_index_provider(via.pi, &prov);
+			}
+		} else
+			scen_provider(&s, &prov);
+		if (r == 0)
+			r = resolve_run(&prov, &opt, s.reqs, s.nreqs, s.cons, s.ncons, &res, &err);
 		double ms = now_ms() - t0;
+		if (via_index) {
+			via_close(&via);
+			pep440_version_free(py);
+		}
 		bool ok = r >= 0;
 		struct ab_buf why = AB_BUF_INIT;
 		struct ab_buf errtext = AB_BUF_INIT;
@@ -267,8 +499,13 @@ int main(int argc, char **argv)
 		rc = 1;
 	}
 	json_decref(report);
-	for (size_t i = 0; i < npaths; i++)
+	for (size_t i = 0; i < npaths; i++) {
 		free(paths[i]);
+		free(dirs ? dirs[i] : NULL);
+	}
 	free(paths);
+	free(dirs);
+	if (*tmpbase)
+		rm_tree(tmpbase);
 	return rc;
 }
