@@ -333,11 +333,20 @@ static uint64_t sat(const struct pep440_num *n, uint64_t max, bool *exact)
 	return n->v;
 }
 
-/* The prefix key of pep440_version_cmp(): epoch (16 bits), release[0] (48),
- * release[1] (32), release[2] (32), each used only when the ones before it
- * are exact, so key order never contradicts version order. Trailing zeros
- * count as absent, which the padding with 0 matches. */
-static void set_key(struct pep440_version *v)
+/* The keys of pep440_version_cmp(), compared in order before anything else:
+ *   key[0] = epoch (16 bits) | release[0] (48)
+ *   key[1] = release[1] (32) | release[2] (32)
+ *   key[2] = the pre/post/dev suffix in _cmpkey order:
+ *            pre rank (2 bits: dev-only 0, pre-release 1, none 2) | letter (2) |
+ *            pre number (16) | has post (1) | post number (20) |
+ *            no dev (1) | dev number (20)
+ * Each field is used only while every field before it is exact (not
+ * clamped), and the suffix only when the release fits in three numbers, so
+ * key order never contradicts version order. Trailing zeros of the release
+ * count as absent, which the padding with 0 matches. `whole` is set when
+ * the keys describe the version completely (no local label either): equal
+ * keys then mean equal versions. */
+void pep440_version_rekey(struct pep440_version *v)
 {
 	static const struct pep440_num zero = { 0, NULL, 0 };
 	const struct pep440_num *r0 = v->ntrim > 0 ? &v->release[0] : &zero;
@@ -348,6 +357,25 @@ static void set_key(struct pep440_version *v)
 	v->key[0] = e << 48 | sat(r0, 0xffffffffffffULL, &exact);
 	uint64_t k1 = sat(r1, 0xffffffffULL, &exact);
 	v->key[1] = k1 << 32 | sat(r2, 0xffffffffULL, &exact);
+	if (exact && v->ntrim > 3) {
+		/* the release goes on past the keys: it is above every version
+		 * whose release ends within them, and the suffix cannot tell
+		 * two such versions apart (the max value, never an exact key) */
+		v->key[2] = UINT64_MAX;
+		v->whole = false;
+		return;
+	}
+
+	uint64_t rank = (!v->pre && !v->has_post && v->has_dev) ? 0 : v->pre ? 1 : 2;
+	uint64_t k2 = exact ? rank : 0;
+	k2 = k2 << 2 | (exact && v->pre ? (uint64_t)(v->pre - PEP440_PRE_A) : 0);
+	k2 = k2 << 16 | (v->pre ? sat(&v->pre_n, 0xffff, &exact) : 0);
+	k2 = k2 << 1 | (exact && v->has_post);
+	k2 = k2 << 20 | (v->has_post ? sat(&v->post, 0xfffff, &exact) : 0);
+	k2 = k2 << 1 | (exact && !v->has_dev);
+	k2 = k2 << 20 | (v->has_dev ? sat(&v->dev, 0xfffff, &exact) : 0);
+	v->key[2] = k2;
+	v->whole = exact && v->nlocal == 0;
 }
 
 static struct pep440_version *build(const char *s, const struct scan *sc, struct ab_arena *arena)
@@ -398,7 +426,6 @@ static struct pep440_version *build(const char *s, const struct scan *sc, struct
 	}
 	v->ntrim = last;
 	v->rel_end = (uint32_t)b.len;
-	set_key(v);
 	if (sc->pre) {
 		v->pre = sc->pre;
 		put(&b,
@@ -451,6 +478,7 @@ static struct pep440_version *build(const char *s, const struct scan *sc, struct
 	}
 	b.str[b.len] = '\0';
 	v->len = (uint32_t)b.len;
+	pep440_version_rekey(v);
 	return v;
 }
 
@@ -554,6 +582,10 @@ int pep440_version_cmp_public(const struct pep440_version *a, const struct pep44
 		return a->key[0] < b->key[0] ? -1 : 1;
 	if (a->key[1] != b->key[1])
 		return a->key[1] < b->key[1] ? -1 : 1;
+	if (a->key[2] != b->key[2])
+		return a->key[2] < b->key[2] ? -1 : 1;
+	if (a->whole && b->whole)
+		return 0;
 	int c = pep440_num_cmp(&a->epoch, &b->epoch);
 	if (c)
 		return c;
@@ -619,7 +651,7 @@ int pep440_version_cmp(const struct pep440_version *a, const struct pep440_versi
 	/* the same normal form is the same version: indexes repeat versions a
 	 * lot, and this settles those ties without walking the parts */
 	if (a->len == b->len && a->key[0] == b->key[0] && a->key[1] == b->key[1] &&
-	    memcmp(a->str, b->str, a->len) == 0)
+	    a->key[2] == b->key[2] && memcmp(a->str, b->str, a->len) == 0)
 		return 0;
 	int c = pep440_version_cmp_public(a, b);
 	return c ? c : local_cmp(a, b);
@@ -630,20 +662,9 @@ int pep440_version_cmp(const struct pep440_version *a, const struct pep440_versi
 /* Sorting reads the prefix keys out of the versions once, so most
  * comparisons touch neither the version blocks nor a function pointer. */
 struct sort_item {
-	uint64_t k0, k1;
+	uint64_t k0, k1, k2;
 	struct pep440_version *v;
-	bool whole; /* the keys say everything: equal keys mean equal versions */
 };
-
-/* A final release of at most three numbers, none clamped, no local label. */
-static bool key_is_whole(const struct pep440_version *v)
-{
-	return v->ntrim <= 3 && !v->pre && !v->has_post && !v->has_dev && !v->nlocal &&
-	       !v->epoch.big && v->epoch.v < 0xffff &&
-	       (v->ntrim < 1 || (!v->release[0].big && v->release[0].v < 0xffffffffffffULL)) &&
-	       (v->ntrim < 2 || (!v->release[1].big && v->release[1].v < 0xffffffffULL)) &&
-	       (v->ntrim < 3 || (!v->release[2].big && v->release[2].v < 0xffffffffULL));
-}
 
 static inline bool item_less(const struct sort_item *a, const struct sort_item *b)
 {
@@ -651,7 +672,9 @@ static inline bool item_less(const struct sort_item *a, const struct sort_item *
 		return a->k0 < b->k0;
 	if (a->k1 != b->k1)
 		return a->k1 < b->k1;
-	if (a->whole && b->whole)
+	if (a->k2 != b->k2)
+		return a->k2 < b->k2;
+	if (a->v->whole && b->v->whole)
 		return false;
 	return pep440_version_cmp(a->v, b->v) < 0;
 }
@@ -673,7 +696,7 @@ void pep440_versions_sort(struct pep440_version **vs, size_t n)
 		return;
 	struct sort_item *a = ab_xmalloc(2 * n * sizeof(*a)), *b = a + n;
 	for (size_t i = 0; i < n; i++)
-		a[i] = (struct sort_item){ vs[i]->key[0], vs[i]->key[1], vs[i], key_is_whole(vs[i]) };
+		a[i] = (struct sort_item){ vs[i]->key[0], vs[i]->key[1], vs[i]->key[2], vs[i] };
 	/* bottom-up merge sort over insertion-sorted runs: stable, O(n log n) */
 	const size_t run = 16;
 	for (size_t i = 0; i < n; i += run)

@@ -53,9 +53,11 @@ struct pep440_version {
 	uint32_t len;     /* strlen(str) */
 	uint32_t rel_end; /* str[0, rel_end) is "epoch!release" (base_version) */
 	uint32_t pub_end; /* str[0, pub_end) is the public version */
-	/* epoch and the first three release numbers, saturated, packed so that
-	 * key order never contradicts version order: most comparisons end here */
-	uint64_t key[2];
+	/* epoch, the first three release numbers and the pre/post/dev suffix,
+	 * clamped and packed so that key order never contradicts version order:
+	 * most comparisons end here; `whole`: equal keys mean equal versions */
+	uint64_t key[3];
+	bool whole;
 };
 
 /* Parse a version. Returns 0 and sets *out (caller frees with
@@ -80,6 +82,10 @@ int pep440_version_cmp(const struct pep440_version *a, const struct pep440_versi
 /* Same without local labels (compares public versions). */
 int pep440_version_cmp_public(const struct pep440_version *a, const struct pep440_version *b);
 int pep440_num_cmp(const struct pep440_num *a, const struct pep440_num *b);
+
+/* Recompute the comparison keys after editing a version's parts in place
+ * (e.g. a copy turned into V.dev0); the parser sets them itself. */
+void pep440_version_rekey(struct pep440_version *v);
 
 /* Sort ascending by pep440_version_cmp(), stably; much faster than qsort()
  * with it (the prefix keys are compared in place). Aborts only on OOM. */

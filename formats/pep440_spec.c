@@ -99,6 +99,7 @@ static bool spec_match(const struct pep440_spec *s, const struct pep440_version 
 			b.has_dev = true;
 			b.dev = zero_num;
 			b.nlocal = 0;
+			pep440_version_rekey(&b);
 			return pep440_version_cmp(v, &b) < 0;
 		}
 	case PEP440_OP_EQ:

@@ -422,6 +422,66 @@ static void versions_sort(void **state)
 	free(vs);
 }
 
+static size_t rnd(unsigned *seed, size_t n)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return (*seed >> 8) % n;
+}
+
+/* The comparison keys never contradict the full comparison: random
+ * versions around every field's clamping edge, each compared with keys and
+ * again with the keys blanked (which forces the full walk). */
+static void keys_agree(void **state)
+{
+	static const char *const nums[] = { "0", "1", "2", "65534", "65535", "65536",
+					    "1048575", "1048576", "4294967294", "4294967295",
+					    "4294967296", "281474976710655", "281474976710656",
+					    "18446744073709551616" };
+	static const char *const pres[] = { "", "a", "b", "rc" };
+	size_t nn = sizeof(nums) / sizeof(nums[0]);
+	unsigned seed = 12345;
+#define RND(n) rnd(&seed, (n))
+	enum { N = 400 };
+	struct pep440_version *v[N], *bare[N];
+	for (size_t i = 0; i < N; i++) {
+		struct ab_buf b = AB_BUF_INIT;
+		if (RND(4) == 0)
+			ab_buf_addf(&b, "%s!", nums[RND(nn)]);
+		size_t rel = 1 + RND(5);
+		for (size_t k = 0; k < rel; k++) {
+			size_t pick = RND(3) ? RND(4) : RND(nn);
+			ab_buf_addf(&b, "%s%s", k ? "." : "", nums[pick]);
+		}
+		if (RND(3) == 0)
+			ab_buf_addf(&b, "%s%s", pres[1 + RND(3)], nums[RND(nn)]);
+		if (RND(3) == 0)
+			ab_buf_addf(&b, ".post%s", nums[RND(nn)]);
+		if (RND(3) == 0)
+			ab_buf_addf(&b, ".dev%s", nums[RND(nn)]);
+		if (RND(5) == 0)
+			ab_buf_addf(&b, "+%s", RND(2) ? "abc" : nums[RND(nn)]);
+		v[i] = pep440_version_new(b.buf);
+		assert_non_null(v[i]);
+		bare[i] = pep440_version_dup(v[i]);
+		memset(bare[i]->key, 0, sizeof(bare[i]->key));
+		bare[i]->whole = false;
+		ab_buf_release(&b);
+	}
+#undef RND
+	for (size_t i = 0; i < N; i++)
+		for (size_t j = 0; j < N; j++) {
+			int want = pep440_version_cmp(bare[i], bare[j]);
+			int got = pep440_version_cmp(v[i], v[j]);
+			if ((want > 0) != (got > 0) || (want < 0) != (got < 0))
+				fail_msg("'%s' vs '%s': %d with keys, %d without", v[i]->str, v[j]->str,
+					 got, want);
+		}
+	for (size_t i = 0; i < N; i++) {
+		pep440_version_free(v[i]);
+		pep440_version_free(bare[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -429,7 +489,7 @@ int main(void)
 		cmocka_unit_test(version_order), cmocka_unit_test(version_parts),
 		cmocka_unit_test(spec_errors),	 cmocka_unit_test(spec_canonical),
 		cmocka_unit_test(spec_contains), cmocka_unit_test(spec_filter),
-		cmocka_unit_test(versions_sort),
+		cmocka_unit_test(versions_sort), cmocka_unit_test(keys_agree),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
