@@ -43,7 +43,9 @@ for w in "$shared"/pyindex/files/*.whl; do
 done
 n=$#
 
-now() { python3 -c 'import time; print(time.time())'; }
+# date, not python: a python start (up to a second on a busy machine) would
+# be counted in the time of the command before it
+now() { date +%s.%N; }
 
 t0=$(now)
 "$appbuild" index metadata --json --cache-dir "$tmp/cache" -i "$url" "$@" >"$tmp/ab.json" \

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -654,5 +655,248 @@ out:
 	free(line);
 	ab_buf_release(&dst);
 	ab_buf_release(&tmp);
+	return r;
+}
+
+/* maintenance */
+
+struct walk {
+	const struct cache *c;
+	bool fix;
+	struct cache_stats *st;
+	cache_bad_fn *bad;
+	void *data;
+};
+
+static void report(struct walk *w, const char *path, const char *why)
+{
+	w->st->bad++;
+	if (w->bad)
+		w->bad(w->data, path, why);
+}
+
+/* files/sha256/ab/cdef...: the content must hash to ab + cdef... */
+static int verify_file(struct walk *w, const char *path, const char *name)
+{
+	struct stat st;
+	char hex[65], got[65];
+	if (stat(path, &st) < 0)
+		return 0; /* removed meanwhile */
+	w->st->files++;
+	w->st->bytes += (uint64_t)st.st_size;
+	if (!cache_is_sha256(name)) {
+		report(w, path, "not a cache entry");
+		if (w->fix)
+			unlink(path);
+		return 0;
+	}
+	snprintf(hex, sizeof(hex), "%s", name);
+	lower(hex);
+	if (cache_sha256_file(path, got, NULL) == 0 && !strcmp(got, hex))
+		return 0;
+	struct ab_buf why = AB_BUF_INIT;
+	ab_buf_addf(&why, "its sha256 is %s", got);
+	report(w, path, why.buf);
+	ab_buf_release(&why);
+	if (w->fix) {
+		struct ab_buf p = AB_BUF_INIT;
+		/* the lookup deletes a corrupt entry under its lock */
+		cache_file_lookup(w->c, hex, true, &p, NULL);
+		ab_buf_release(&p);
+	}
+	return 0;
+}
+
+/* http/ab/cdef...: the header names a URL whose sha256 is ab + cdef...,
+ * and the body matches the header */
+static int verify_page(struct walk *w, const char *path, const char *name)
+{
+	struct ab_buf raw = AB_BUF_INIT, body = AB_BUF_INIT;
+	struct cache_meta m = CACHE_META_INIT;
+	char *url = NULL;
+	if (read_all(path, &raw) < 0)
+		goto out; /* removed meanwhile */
+	w->st->pages++;
+	w->st->bytes += raw.len;
+	char *nl = memchr(raw.buf, '\n', raw.len);
+	json_t *h = nl ? json_loadb(raw.buf, (size_t)(nl - raw.buf), 0, NULL) : NULL;
+	const char *u = json_string_value(json_object_get(h, "url"));
+	url = u ? ab_xstrdup(u) : NULL;
+	json_decref(h);
+	char hex[65];
+	if (url)
+		cache_sha256_hex(url, strlen(url), hex);
+	if (!url || !cache_is_sha256(name) || strcmp(hex, name)) {
+		report(w, path, url ? "stored under the wrong name" : "not a cache entry");
+		if (w->fix)
+			unlink(path);
+		goto out;
+	}
+	if (parse_page(&raw, url, &m, &body))
+		goto out;
+	report(w, path, "its body does not match its header");
+	if (w->fix) {
+		/* cache_page_get deletes it under the URL's lock unless a good
+		 * copy replaced it meanwhile */
+		cache_meta_release(&m);
+		ab_buf_reset(&body);
+		cache_page_get(w->c, url, &m, &body, NULL);
+	}
+out:
+	free(url);
+	cache_meta_release(&m);
+	ab_buf_release(&raw);
+	ab_buf_release(&body);
+	return 0;
+}
+
+typedef int entry_fn(struct walk *w, const char *path, const char *name);
+
+/* Call `fn` for every file in dir/xx/ (the two-level fan-out); `name` is
+ * xx + the file's name. */
+static int walk_fanout(struct walk *w, const char *dir, entry_fn *fn, struct ab_err *err)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0
+				       : ab_err_set(err, AB_E_IO, "cannot read '%s': %s", dir,
+						    strerror(errno));
+	struct dirent *e;
+	struct ab_buf sub = AB_BUF_INIT, path = AB_BUF_INIT, name = AB_BUF_INIT;
+	int r = 0;
+	while (r == 0 && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		ab_buf_reset(&sub);
+		ab_buf_addf(&sub, "%s/%s", dir, e->d_name);
+		DIR *d2 = opendir(sub.buf);
+		if (!d2) {
+			if (errno == ENOTDIR) {
+				/* a stray file at the top: not an entry */
+				struct stat st;
+				if (stat(sub.buf, &st) == 0) {
+					report(w, sub.buf, "not a cache entry");
+					if (w->fix)
+						unlink(sub.buf);
+				}
+			}
+			continue;
+		}
+		struct dirent *f;
+		while (r == 0 && (f = readdir(d2))) {
+			if (f->d_name[0] == '.')
+				continue;
+			ab_buf_reset(&path);
+			ab_buf_reset(&name);
+			ab_buf_addf(&path, "%s/%s", sub.buf, f->d_name);
+			ab_buf_addf(&name, "%s%s", e->d_name, f->d_name);
+			r = fn(w, path.buf, name.buf);
+		}
+		closedir(d2);
+	}
+	closedir(d);
+	ab_buf_release(&sub);
+	ab_buf_release(&path);
+	ab_buf_release(&name);
+	return r;
+}
+
+static int count_tmp(struct walk *w, struct ab_err *err)
+{
+	struct ab_buf dir = AB_BUF_INIT;
+	ab_buf_addf(&dir, "%s/tmp", w->c->root);
+	DIR *d = opendir(dir.buf);
+	ab_buf_release(&dir);
+	if (!d)
+		return 0;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			w->st->tmp++;
+	closedir(d);
+	return 0;
+}
+
+int cache_verify(const struct cache *c, bool fix, struct cache_stats *st, cache_bad_fn *bad,
+		 void *data, struct ab_err *err)
+{
+	struct walk w = { c, fix, st, bad, data };
+	struct ab_buf dir = AB_BUF_INIT;
+	memset(st, 0, sizeof(*st));
+	ab_buf_addf(&dir, "%s/files/sha256", c->root);
+	int r = walk_fanout(&w, dir.buf, verify_file, err);
+	if (r == 0) {
+		ab_buf_reset(&dir);
+		ab_buf_addf(&dir, "%s/http", c->root);
+		r = walk_fanout(&w, dir.buf, verify_page, err);
+	}
+	if (r == 0)
+		r = count_tmp(&w, err);
+	ab_buf_release(&dir);
+	return r;
+}
+
+enum kind { K_FILE, K_PAGE, K_TMP, K_LOCK };
+
+/* rm -r the contents of `dir` (not `dir` itself), counting into `st` */
+static int rm_contents(const char *dir, enum kind k, struct cache_stats *st, struct ab_err *err)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0
+				       : ab_err_set(err, AB_E_IO, "cannot read '%s': %s", dir,
+						    strerror(errno));
+	struct ab_buf p = AB_BUF_INIT;
+	struct dirent *e;
+	int r = 0;
+	while (r == 0 && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		ab_buf_reset(&p);
+		ab_buf_addf(&p, "%s/%s", dir, e->d_name);
+		struct stat sb;
+		if (lstat(p.buf, &sb) < 0)
+			continue; /* removed meanwhile */
+		if (S_ISDIR(sb.st_mode)) {
+			r = rm_contents(p.buf, k, st, err);
+			/* another process may have put a file in it meanwhile */
+			if (r == 0 && rmdir(p.buf) < 0 && errno != ENOENT && errno != ENOTEMPTY)
+				r = ab_err_set(err, AB_E_IO, "cannot remove '%s': %s", p.buf,
+					       strerror(errno));
+			continue;
+		}
+		if (unlink(p.buf) < 0) {
+			if (errno != ENOENT)
+				r = ab_err_set(err, AB_E_IO, "cannot remove '%s': %s", p.buf,
+					       strerror(errno));
+			continue;
+		}
+		st->files += k == K_FILE;
+		st->pages += k == K_PAGE;
+		st->tmp += k == K_TMP;
+		if (k != K_LOCK)
+			st->bytes += (uint64_t)sb.st_size;
+	}
+	closedir(d);
+	ab_buf_release(&p);
+	return r;
+}
+
+int cache_clean(const struct cache *c, struct cache_stats *st, struct ab_err *err)
+{
+	static const char *const sub[] = { "files/sha256", "http", "tmp", "locks" };
+	static const enum kind kinds[] = { K_FILE, K_PAGE, K_TMP, K_LOCK };
+	struct cache_stats dummy;
+	struct ab_buf d = AB_BUF_INIT;
+	int r = 0;
+	if (!st)
+		st = &dummy;
+	memset(st, 0, sizeof(*st));
+	for (size_t i = 0; i < AB_ARRAY_SIZE(sub) && r == 0; i++) {
+		ab_buf_reset(&d);
+		ab_buf_addf(&d, "%s/%s", c->root, sub[i]);
+		r = rm_contents(d.buf, kinds[i], st, err);
+	}
+	ab_buf_release(&d);
 	return r;
 }

@@ -137,6 +137,36 @@ int cache_page_put(const struct cache *c, const struct cache_meta *meta, const v
 /* Path of the entry for `url` (tests corrupt entries through it). */
 void cache_page_path(const struct cache *c, const char *url, struct ab_buf *out);
 
+/* Maintenance (`appbuild cache verify|clean`). */
+
+struct cache_stats {
+	unsigned files; /* files/sha256 entries */
+	unsigned pages; /* http/ entries */
+	unsigned bad;	/* of those, corrupt (deleted when fixing) */
+	unsigned tmp;	/* files in tmp/ (in-flight writes, or left by a crash) */
+	uint64_t bytes; /* size of the entries */
+};
+
+/* Called for each corrupt entry: its path and why ("sha256 is 12ab...",
+ * "not a cache entry", "header does not match its body"). */
+typedef void cache_bad_fn(void *data, const char *path, const char *why);
+
+/* Check every entry as a read would (files hash to their name; a page's
+ * header parses, names the URL it is stored under, and its body matches its
+ * size and sha256). `fix`: delete each corrupt entry (under its lock, so a
+ * good copy renamed into place meanwhile survives). Safe while other
+ * processes use the cache. Fills `st` (zeroed first); `bad` may be NULL.
+ * Returns 0 (corrupt entries are not errors: they are counted), or AB_E_IO
+ * when a directory cannot be read. */
+int cache_verify(const struct cache *c, bool fix, struct cache_stats *st, cache_bad_fn *bad,
+		 void *data, struct ab_err *err);
+
+/* Remove every entry (files, pages, temporary files and locks), keeping the
+ * directory layout; fills `st` with what was removed (may be NULL). Other
+ * processes using the cache at the same time lose their entries but stay
+ * correct (they refetch). AB_E_IO on the first file that cannot be removed. */
+int cache_clean(const struct cache *c, struct cache_stats *st, struct ab_err *err);
+
 /* flock(2) an entry's lock file (key: any string, e.g. a digest or URL).
  * Blocks. Returns an fd >= 0 for cache_unlock(), or a negative AB_E_IO. */
 int cache_lock(const struct cache *c, const char *key, struct ab_err *err);

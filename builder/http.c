@@ -443,20 +443,34 @@ static bool retryable(CURLcode c)
 	}
 }
 
+/* -v: one line per attempt, "GET URL: 200, 4312 bytes, 12 ms", with what
+ * happened to the cache entry it was checking (revalidated on a 304) and
+ * whether it resumed or retried */
 static void log_attempt(struct http_client *cl, struct http_req *r, CURLcode c, long status)
 {
-	if (!cl->o.out)
+	if (!cl->o.out || cl->o.out->verbosity < AB_OUT_DEBUG)
 		return;
-	struct ab_buf u = AB_BUF_INIT;
+	struct ab_buf u = AB_BUF_INIT, how = AB_BUF_INIT;
 	http_redact_url(r->url, &u);
 	double ms = (now_s() - r->priv->t0) * 1000;
+	if (status == 304)
+		ab_buf_adds(&how, ", revalidated");
+	if (r->range_len > 0)
+		ab_buf_adds(&how, ", range");
+	if (r->priv->resuming)
+		ab_buf_adds(&how, ", resumed");
+	if (r->attempts > 1)
+		ab_buf_addf(&how, ", attempt %d", r->attempts);
 	if (c == CURLE_OK)
-		ab_out_msg(cl->o.out, AB_OUT_DEBUG, NULL, "GET %s: %ld, %" PRId64 " bytes, %.0f ms",
-			   u.buf, status, r->priv->attempt_rx, ms);
+		ab_out_msg(cl->o.out, AB_OUT_DEBUG, NULL,
+			   "GET %s: %ld, %" PRId64 " bytes, %.0f ms%s", u.buf, status,
+			   r->priv->attempt_rx, ms, how.buf);
 	else
-		ab_out_msg(cl->o.out, AB_OUT_DEBUG, NULL, "GET %s: %s, %.0f ms", u.buf,
-			   r->priv->errbuf[0] ? r->priv->errbuf : curl_easy_strerror(c), ms);
+		ab_out_msg(cl->o.out, AB_OUT_DEBUG, NULL, "GET %s: %s, %.0f ms%s", u.buf,
+			   r->priv->errbuf[0] ? r->priv->errbuf : curl_easy_strerror(c), ms,
+			   how.buf);
 	ab_buf_release(&u);
+	ab_buf_release(&how);
 }
 
 static void fail(struct http_req *r, int code, const char *why)
@@ -546,6 +560,16 @@ static void done_msg(struct http_client *cl, CURLMsg *m)
 	}
 	if (!retry || r->attempts > cl->o.retries) {
 		fail(r, AB_E_NETWORK, why);
+		/* libcurl's text ("SSL certificate problem: unable to get local
+		 * issuer certificate") names the problem; say what fixes it, as
+		 * pip's SSLError hint does */
+		if (c == CURLE_PEER_FAILED_VERIFICATION)
+			ab_err_note(&r->err, "the server's certificate is not trusted%s",
+				    cl->o.cert ? " by the CA bundle given with --cert"
+					       : ": give its CA bundle with --cert FILE");
+		else if (c == CURLE_SSL_CACERT_BADFILE)
+			ab_err_note(&r->err, "cannot use the CA bundle '%s'",
+				    cl->o.cert ? cl->o.cert : "(system default)");
 		goto out;
 	}
 	/* resume a truncated full download when the server takes ranges */
@@ -609,10 +633,17 @@ static void progress(struct http_client *cl, bool force)
 {
 	double t = now_s();
 	cl->st.seconds = t - cl->start;
-	if (!cl->o.progress || (!force && t - cl->last_progress < 0.1))
+	bool hook = cl->o.out && cl->o.out->progress;
+	if ((!cl->o.progress && !hook) || (!force && t - cl->last_progress < 0.1))
 		return;
 	cl->last_progress = t;
-	cl->o.progress(cl->o.progress_data, &cl->st);
+	if (cl->o.progress)
+		cl->o.progress(cl->o.progress_data, &cl->st);
+	if (hook) {
+		struct ab_progress p = { cl->st.requests, cl->st.submitted, cl->st.failures,
+					 cl->st.bytes,	  cl->st.seconds,   force };
+		ab_out_progress(cl->o.out, &p);
+	}
 }
 
 int http_run(struct http_client *cl)

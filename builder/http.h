@@ -15,7 +15,10 @@
  * resume restarts it too). Bodies are hashed (sha256) as they stream.
  * Auth: user:password in the URL, ~/.netrc (CURLOPT_NETRC optional), a CA
  * bundle (`cert`), proxies from the environment (libcurl's defaults). URLs
- * in errors and logs have their password replaced by "****". */
+ * in errors and logs have their password replaced by "****". A server
+ * certificate that does not verify fails at once (not retried) with
+ * libcurl's reason ("SSL certificate problem: ...") and a note naming
+ * --cert. */
 #ifndef AB_HTTP_H
 #define AB_HTTP_H
 
@@ -45,9 +48,14 @@ struct http_opts {
 	const char *cert;	 /* --cert: CA bundle; NULL: system default */
 	const char *user_agent;	 /* NULL: "appbuild/<version>" */
 	bool no_netrc;
-	struct ab_out *out; /* AB_OUT_DEBUG: one line per request (-v); may be NULL */
-	/* Progress: called at most every 100 ms and once at the end of
+	/* AB_OUT_DEBUG: one line per attempt (-v): "GET URL: 200, N bytes, N ms"
+	 * (", revalidated" on a 304, ", range", ", resumed", ", attempt N").
+	 * out->progress gets a struct ab_progress (requests finished/submitted,
+	 * body bytes) at most every 100 ms and with `final` at the end of each
 	 * http_run(). May be NULL. */
+	struct ab_out *out;
+	/* The same reports as http_stats, for callers without an ab_out
+	 * progress hook. May be NULL. */
 	void (*progress)(void *data, const struct http_stats *st);
 	void *progress_data;
 };

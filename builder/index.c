@@ -299,6 +299,26 @@ static const char *file_path(struct ab_arena *a, const char *url)
 	return simple_percent_decode(a, ab_str_from(p));
 }
 
+/* Copy a request's error (message and notes) into `dst`. */
+static int copy_err(struct ab_err *dst, const struct http_req *r)
+{
+	int rc = ab_err_set(dst, r->err.code ? r->err.code : -r->result, "%s", r->err.msg.buf);
+	if (r->err.notes.len)
+		ab_err_note(dst, "%s", r->err.notes.buf);
+	return rc;
+}
+
+/* -v: what the cache answered without a request */
+static void log_cache(struct index *ix, const char *what, const char *url, size_t bytes)
+{
+	if (!ix->out || ix->out->verbosity < AB_OUT_DEBUG)
+		return;
+	struct ab_buf u = AB_BUF_INIT;
+	http_redact_url(url, &u);
+	ab_out_msg(ix->out, AB_OUT_DEBUG, NULL, "cache %s: %s, %zu bytes", u.buf, what, bytes);
+	ab_buf_release(&u);
+}
+
 /* pages */
 
 static void parse_page(struct page_job *j, struct ab_str body, const char *ctype)
@@ -329,7 +349,7 @@ static void page_done_inner(struct http_req *r, void *data)
 			j->done = true;
 			return;
 		}
-		ab_err_set(&j->err, -r->result, "%s", r->err.msg.buf);
+		copy_err(&j->err, r);
 		j->result = r->result;
 		j->done = true;
 		return;
@@ -430,6 +450,8 @@ static struct page_job *queue_page(struct index *ix, const char *url, bool find_
 	}
 	j->have_cached = cache_page_get(ix->cache, url, &j->cached, &j->cached_body, NULL) == 1;
 	if (j->have_cached && (ix->offline || cache_meta_fresh(&j->cached, (int64_t)time(NULL)))) {
+		log_cache(ix, ix->offline ? "hit (offline)" : "hit (fresh)", url,
+			  j->cached_body.len);
 		parse_page(j, ab_buf_str(&j->cached_body), j->cached.content_type);
 		return j;
 	}
@@ -815,7 +837,7 @@ static void md_done(struct http_req *r, void *data)
 			/* a sidecar the page promised is missing: read the wheel */
 			m->state = MD_IDLE;
 		} else {
-			ab_err_set(&m->err, -r->result, "%s", r->err.msg.buf);
+			copy_err(&m->err, r);
 			md_finish(m, r->result);
 			return;
 		}
@@ -947,6 +969,7 @@ void index_prefetch_metadata(struct index *ix, const struct index_candidate *cc)
 	    cache_file_lookup(ix->cache, c->metadata_sha256, true, &p, NULL) == 1 &&
 	    read_file(p.buf, &m->text)) {
 		ab_buf_release(&p);
+		log_cache(ix, "metadata hit", c->url, m->text.len);
 		md_finish(m, 0);
 		return;
 	}
@@ -958,6 +981,7 @@ void index_prefetch_metadata(struct index *ix, const struct index_candidate *cc)
 	cache_meta_release(&meta);
 	ab_buf_release(&k);
 	if (hit == 1) {
+		log_cache(ix, "metadata hit", c->url, m->text.len);
 		md_finish(m, 0);
 		return;
 	}
@@ -1039,7 +1063,7 @@ int index_fetch_file(struct index *ix, const struct index_candidate *c, const ch
 	http_submit(ix->http, &req);
 	index_wait(ix);
 	if (req.result < 0) {
-		r = ab_err_set(err, req.err.code, "%s", req.err.msg.buf);
+		r = copy_err(err, &req);
 		goto out;
 	}
 	if (!hash_allowed(req.sha256, hashes, nhashes)) {

@@ -32,7 +32,14 @@
  * Everything runs on the shared http_client: index_prefetch_*() only queue
  * work; index_wait() runs it all in parallel; the getters prefetch and wait
  * for what is missing, so a resolver that prefetches never waits on one
- * request at a time. Not thread-safe. */
+ * request at a time. Not thread-safe.
+ *
+ * Logging (AB_OUT_DEBUG on `out`, i.e. -v): requests are logged by the
+ * http_client; what the cache answers without a request is logged here:
+ * "cache URL: hit (fresh), N bytes" (a page within its max-age),
+ * "cache URL: hit (offline), N bytes", "cache WHEEL-URL: metadata hit, N
+ * bytes". Errors keep the notes of the request's error (e.g. the --cert
+ * hint of a certificate failure). */
 #ifndef AB_INDEX_H
 #define AB_INDEX_H
 

@@ -60,7 +60,11 @@ void cli_print_err(struct cli *cli, const struct ab_err *e);
 /* The commands, one cmd_<name>.c each. */
 cmd_fn cmd_check;
 extern const struct cmd_spec check_spec;
+cmd_fn cmd_cache;
+extern const struct cmd_spec cache_spec;
 cmd_fn cmd_index;
 extern const struct cmd_spec index_spec;
+cmd_fn cmd_lock;
+extern const struct cmd_spec lock_spec;
 
 #endif

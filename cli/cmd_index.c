@@ -11,13 +11,13 @@
 
 #include "builder/index.h"
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "formats/core/mem.h"
-
 
 struct index_opts {
 	const char *index_url;
-	const char *extra_index_url;
-	const char *find_links;
+	struct opt_list extra_index_url;
+	struct opt_list find_links;
 	bool no_index;
 	bool offline;
 	const char *cache_dir;
@@ -30,20 +30,20 @@ struct index_opts {
 static const struct cli_option index_options[] = {
 	{ "index-url", 'i', OPT_STRING, offsetof(struct index_opts, index_url), "URL",
 	  "the primary index (default https://pypi.org/simple/)", NULL, NULL },
-	{ "extra-index-url", 0, OPT_STRING, offsetof(struct index_opts, extra_index_url), "URLS",
-	  "more indexes (space-separated)", NULL, NULL },
-	{ "find-links", 'f', OPT_STRING, offsetof(struct index_opts, find_links), "PATHS",
-	  "directories or HTML pages of distributions (space-separated)", NULL, NULL },
+	{ "extra-index-url", 0, OPT_LIST, offsetof(struct index_opts, extra_index_url), "URL",
+	  "another index, searched too", NULL, NULL },
+	{ "find-links", 'f', OPT_LIST, offsetof(struct index_opts, find_links), "PATH|URL",
+	  "a directory or HTML page of distributions", NULL, NULL },
 	{ "no-index", 0, OPT_BOOL, offsetof(struct index_opts, no_index), NULL,
 	  "use no index, only --find-links", NULL, NULL },
 	{ "offline", 0, OPT_BOOL, offsetof(struct index_opts, offline), NULL,
-	  "answer from the cache only", NULL, NULL },
+	  "answer from the cache only, never use the network", NULL, NULL },
 	{ "cache-dir", 0, OPT_STRING, offsetof(struct index_opts, cache_dir), "DIR",
 	  "the cache (default $XDG_CACHE_HOME/appbuild)", NULL, NULL },
 	{ "no-cache", 0, OPT_BOOL, offsetof(struct index_opts, no_cache), NULL,
-	  "keep nothing between runs", NULL, NULL },
-	{ "cert", 0, OPT_STRING, offsetof(struct index_opts, cert), "FILE", "CA bundle for HTTPS",
-	  NULL, NULL },
+	  "neither read nor keep cached pages and files", NULL, NULL },
+	{ "cert", 0, OPT_STRING, offsetof(struct index_opts, cert), "FILE",
+	  "CA bundle to verify HTTPS servers with (PEM)", NULL, NULL },
 	{ "jobs", 'j', OPT_STRING, offsetof(struct index_opts, jobs), "N",
 	  "transfers at once (default 10)", NULL, NULL },
 	{ "json", 0, OPT_BOOL, offsetof(struct index_opts, json), NULL, "print JSON on stdout",
@@ -59,26 +59,24 @@ const struct cmd_spec index_spec = {
 	"'versions' lists every version of each project with its files, newest first.\n"
 	"'metadata' prints the core metadata (METADATA) of a release as served: the\n"
 	"PEP 658 sidecar when the index has one, else read from the wheel with HTTP\n"
-	"range requests. Sources: --index-url > APPBUILD_INDEX_URL > PIP_INDEX_URL;\n"
-	"--extra-index-url and --find-links add to APPBUILD_/PIP_EXTRA_INDEX_URL and\n"
-	"_FIND_LINKS. Exit status 6 on a network failure, 8 on a hash mismatch.",
+	"range requests (wheels are preferred over sdists).\n"
+	"\n"
+	"Sources, as pip has them: the primary index is --index-url, else\n"
+	"APPBUILD_INDEX_URL, else PIP_INDEX_URL, else https://pypi.org/simple/.\n"
+	"--extra-index-url and --find-links may be repeated; they add to\n"
+	"APPBUILD_EXTRA_INDEX_URL (else PIP_EXTRA_INDEX_URL) and APPBUILD_FIND_LINKS\n"
+	"(else PIP_FIND_LINKS), whitespace-separated lists. --no-index (or\n"
+	"APPBUILD_NO_INDEX / PIP_NO_INDEX) drops every index. Paths and file:// URLs\n"
+	"work wherever http(s):// URLs do. --cert defaults to APPBUILD_CERT, else\n"
+	"PIP_CERT; credentials come from the URL or ~/.netrc, proxies from the usual\n"
+	"variables.\n"
+	"\n"
+	"Pages and files are cached (--cache-dir) and pages revalidated; --offline\n"
+	"answers from the cache and names what is missing. Progress: a status line\n"
+	"on a terminal, else one summary line on stderr; -v logs every request.\n"
+	"Exit status: 2 usage, 6 network (or not in the cache offline), 7 no such\n"
+	"project or version, 8 hash mismatch, 10 an sdist's metadata.",
 };
-
-struct progress {
-	bool tty;
-	bool shown;
-};
-
-static void on_progress(void *data, const struct http_stats *st)
-{
-	struct progress *p = data;
-	if (!p->tty)
-		return;
-	double rate = st->seconds > 0 ? (double)st->bytes / st->seconds / 1024 : 0;
-	fprintf(stderr, "\r%u/%u requests, %.1f KiB, %.0f KiB/s   ", st->requests, st->submitted,
-		(double)st->bytes / 1024, rate);
-	p->shown = true;
-}
 
 static json_t *str_or_null(const char *s)
 {
@@ -244,6 +242,24 @@ static int metadata(struct index *ix, int argc, char **argv, bool json, struct a
 	return r;
 }
 
+/* --jobs N: a positive count */
+static int parse_jobs(const char *s, int *out, struct ab_err *err)
+{
+	char *end;
+	long n = s ? strtol(s, &end, 10) : 0;
+	if (!s) {
+		*out = 0;
+		return 0;
+	}
+	if (end == s || *end || n < 1 || n > 1000) {
+		int r = ab_err_set(err, AB_E_USAGE, "invalid value '%s' for '--jobs'", s);
+		ab_err_note(err, "expected a number of transfers from 1 to 1000");
+		return r;
+	}
+	*out = (int)n;
+	return 0;
+}
+
 int cmd_index(struct cmd_ctx *ctx, struct ab_err *err)
 {
 	const struct index_opts *o = ctx->opts;
@@ -251,9 +267,7 @@ int cmd_index(struct cmd_ctx *ctx, struct ab_err *err)
 	struct http_client *http = NULL;
 	struct index_sources src;
 	struct index *ix = NULL;
-	struct progress prog = { isatty(STDERR_FILENO) && ctx->cli->verbosity >= AB_OUT_INFO,
-				 false };
-	bool have_src = false;
+	bool have_src = false, progress = false;
 	int r;
 	if (ctx->argc < 2 ||
 	    (strcmp(ctx->argv[0], "versions") && strcmp(ctx->argv[0], "metadata"))) {
@@ -262,11 +276,13 @@ int cmd_index(struct cmd_ctx *ctx, struct ab_err *err)
 		ab_err_note(err, "see 'appbuild index --help'");
 		return r;
 	}
-	const char *fl[1] = { o->find_links };
-	const char *ex[1] = { o->extra_index_url };
-	struct index_layer cli = {
-		o->index_url, ex, o->extra_index_url ? 1 : 0, fl, o->find_links ? 1 : 0, o->no_index
-	};
+	struct http_opts ho = { 0 };
+	r = parse_jobs(o->jobs, &ho.jobs, err);
+	if (r < 0)
+		return r;
+	/* struct opt_list is a (values, count) pair, as index_layer wants */
+	struct index_layer cli = { o->index_url,     o->extra_index_url.v, o->extra_index_url.n,
+				   o->find_links.v, o->find_links.n,	  o->no_index };
 	r = index_sources_resolve(&src, &cli, NULL, NULL, err);
 	if (r < 0)
 		goto out;
@@ -274,29 +290,27 @@ int cmd_index(struct cmd_ctx *ctx, struct ab_err *err)
 	r = cache_open(&cache, o->cache_dir, o->no_cache, err);
 	if (r < 0)
 		goto out;
-	struct http_opts ho = { 0 };
-	ho.jobs = o->jobs ? atoi(o->jobs) : 0;
 	ho.retries = -1;
 	/* like pip, whose PIP_CERT is often set in CI images */
 	ho.cert = o->cert;
 	if (!ho.cert)
 		ho.cert = getenv("APPBUILD_CERT") ? getenv("APPBUILD_CERT") : getenv("PIP_CERT");
 	ho.out = &ctx->cli->out;
-	ho.progress = on_progress;
-	ho.progress_data = &prog;
 	http = http_client_new(&ho, err);
 	if (!http) {
 		r = -AB_E_INTERNAL;
 		goto out;
 	}
+	cli_progress_begin(ctx->cli);
+	progress = true;
 	ix = index_new(&src, &cache, http, o->offline, &ctx->cli->out);
 	if (!strcmp(ctx->argv[0], "versions"))
 		r = versions(ix, ctx->argc - 1, ctx->argv + 1, o->json, err);
 	else
 		r = metadata(ix, ctx->argc - 1, ctx->argv + 1, o->json, err);
 out:
-	if (prog.shown)
-		fprintf(stderr, "\r\033[K");
+	if (progress)
+		cli_progress_end(ctx->cli, "fetched");
 	index_free(ix);
 	http_client_free(http);
 	cache_release(&cache);

@@ -23,8 +23,10 @@
 /* Sorted by name. A command appears here (and so in --help) only once it is
  * implemented. */
 static const struct ab_cmd cmds[] = {
+	{ "cache", cmd_cache, 0, &cache_spec },
 	{ "check", cmd_check, CMD_NEEDS_APP, &check_spec },
 	{ "index", cmd_index, 0, &index_spec },
+	{ "lock", cmd_lock, CMD_NEEDS_APP, &lock_spec },
 };
 
 struct global_opts {
@@ -212,6 +214,7 @@ usage:
 out:
 	if (have_app)
 		app_release(&app);
+	options_release(cmd->spec->options, opts);
 	free(opts);
 	return r;
 }
@@ -234,7 +237,7 @@ int main(int argc, char **argv)
 	int nargs = 0;
 	int r;
 
-	cli.out = (struct ab_out){ AB_OUT_INFO, emit, &cli };
+	cli.out = (struct ab_out){ AB_OUT_INFO, emit, &cli, NULL };
 	r = options_parse(global_options, &g, argc - 1, argv + 1, OPTIONS_STOP_AT_ARG, &nargs,
 			  &err);
 	cli.color = want_color(g.color);

@@ -1,6 +1,7 @@
 /* options.c - parse argv and write --help from one option table. */
 #include "cli/options.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "formats/core/mem.h"
@@ -43,8 +44,25 @@ static int set_value(const struct cli_option *o, void *dest, const char *val, st
 			return r;
 		}
 	}
+	if (o->kind == OPT_LIST) {
+		struct opt_list *l = field(dest, o);
+		l->v = ab_xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+		l->v[l->n++] = val;
+		return 0;
+	}
 	*(const char **)field(dest, o) = val;
 	return 0;
+}
+
+static bool takes_value(const struct cli_option *o)
+{
+	return o->kind == OPT_STRING || o->kind == OPT_LIST;
+}
+
+/* OPT_LIST has no implicit value: --find-links alone always needs one */
+static const char *implicit_value(const struct cli_option *o)
+{
+	return o->kind == OPT_STRING ? o->implicit : NULL;
 }
 
 static void flag(const struct cli_option *o, void *dest)
@@ -87,7 +105,7 @@ static int long_opt(const struct cli_option *opts, void *dest, char *arg, int *i
 			break;
 	if (!o->name)
 		return unknown_long(opts, arg, len, err);
-	if (o->kind != OPT_STRING) {
+	if (!takes_value(o)) {
 		if (eq)
 			return usage(err, "option '--%s' takes no value", o->name);
 		flag(o, dest);
@@ -95,8 +113,8 @@ static int long_opt(const struct cli_option *opts, void *dest, char *arg, int *i
 	}
 	if (eq)
 		return set_value(o, dest, eq + 1, err);
-	if (o->implicit)
-		return set_value(o, dest, o->implicit, err);
+	if (implicit_value(o))
+		return set_value(o, dest, implicit_value(o), err);
 	if (*i + 1 >= argc)
 		return usage(err, "option '--%s' needs a value", o->name);
 	return set_value(o, dest, argv[++*i], err);
@@ -116,14 +134,14 @@ static int short_opts(const struct cli_option *opts, void *dest, char *arg, int 
 			char s[3] = { '-', *p, 0 };
 			return usage(err, "unknown option '%s'", s);
 		}
-		if (o->kind != OPT_STRING) {
+		if (!takes_value(o)) {
 			flag(o, dest);
 			continue;
 		}
 		if (p[1])
 			return set_value(o, dest, p + 1, err);
-		if (o->implicit)
-			return set_value(o, dest, o->implicit, err);
+		if (implicit_value(o))
+			return set_value(o, dest, implicit_value(o), err);
 		if (*i + 1 >= argc)
 			return usage(err, "option '--%s' needs a value", o->name);
 		return set_value(o, dest, argv[++*i], err);
@@ -160,25 +178,56 @@ int options_parse(const struct cli_option *opts, void *dest, int argc, char **ar
 	return 0;
 }
 
-static void help_line(const struct cli_option *o, struct ab_buf *out)
+void options_release(const struct cli_option *opts, void *dest)
 {
-	size_t start = out->len;
+	for (const struct cli_option *o = opts; o->name; o++) {
+		if (o->kind != OPT_LIST)
+			continue;
+		struct opt_list *l = field(dest, o);
+		free(l->v);
+		l->v = NULL;
+		l->n = 0;
+	}
+}
+
+/* "  -o, --out FILE" */
+static void help_head(const struct cli_option *o, struct ab_buf *out)
+{
 	ab_buf_adds(out, "  ");
 	if (o->short_name)
 		ab_buf_addf(out, "-%c, ", o->short_name);
 	else
 		ab_buf_adds(out, "    ");
 	ab_buf_addf(out, "--%s", o->name);
-	if (o->kind == OPT_STRING)
-		ab_buf_addf(out, o->implicit ? "[=%s]" : " %s", o->argname ? o->argname : "VALUE");
+	if (takes_value(o))
+		ab_buf_addf(out, implicit_value(o) ? "[=%s]" : " %s",
+			    o->argname ? o->argname : "VALUE");
+}
+
+/* the help texts start in one column: 28, or further right when an
+ * option's head is longer, so that at least two spaces separate them */
+static void help_line(const struct cli_option *o, size_t col, struct ab_buf *out)
+{
+	size_t start = out->len;
+	help_head(o, out);
 	size_t w = out->len - start;
-	ab_buf_addf(out, "%*s%s\n", w < 28 ? (int)(28 - w) : 1, "", o->help);
+	ab_buf_addf(out, "%*s%s%s\n", (int)(col - w), "", o->help,
+		    o->kind == OPT_LIST ? " (repeatable)" : "");
 }
 
 void options_help(const struct cli_option *opts, struct ab_buf *out)
 {
+	struct ab_buf head = AB_BUF_INIT;
+	size_t col = 28;
+	for (const struct cli_option *o = opts; o->name; o++) {
+		ab_buf_reset(&head);
+		help_head(o, &head);
+		if (head.len + 2 > col)
+			col = head.len + 2;
+	}
+	ab_buf_release(&head);
 	ab_buf_adds(out, "Options:\n");
-	help_line(&help_opt, out);
+	help_line(&help_opt, col, out);
 	for (const struct cli_option *o = opts; o->name; o++)
-		help_line(o, out);
+		help_line(o, col, out);
 }

@@ -13,3 +13,9 @@ void ab_out_msg(struct ab_out *out, enum ab_out_level lvl, const struct ab_loc *
 	out->emit(out, lvl, loc, b.buf);
 	ab_buf_release(&b);
 }
+
+void ab_out_progress(struct ab_out *out, const struct ab_progress *p)
+{
+	if (out && out->progress)
+		out->progress(out, p);
+}

@@ -2,10 +2,12 @@
 """Test HTTP server for appbuild's index client: serves a directory with
 fault injection. Python 3 standard library only.
 
-    server.py ROOT [--port N]
+    server.py ROOT [--port N] [--tls CERT KEY]
 
 Listens on 127.0.0.1 (an ephemeral port by default), prints "PORT <n>" on
-stdout once ready, and serves until killed (or until stdin reaches EOF, so a
+stdout once ready (HTTPS with --tls: CERT and KEY are PEM files, the
+certificate chain first; the handshake runs in the request's thread, so a
+client that never completes it blocks nobody), and serves until killed (or until stdin reaches EOF, so a
 test that dies cannot leave it behind).
 
 Faults are chosen by a path prefix, /f/<spec>/<path>, where <spec> is a
@@ -35,6 +37,7 @@ import hashlib
 import json
 import os
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -223,6 +226,20 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
+    tls = None  # ssl.SSLContext with --tls
+
+    def get_request(self):
+        sock, addr = self.socket.accept()
+        if self.tls:
+            sock = self.tls.wrap_socket(sock, server_side=True,
+                                        do_handshake_on_connect=False)
+        return sock, addr
+
+    def handle_error(self, request, client_address):
+        # a client that rejects our certificate aborts the handshake: expected
+        if not os.environ.get("APPBUILD_TEST_SERVER_LOG"):
+            return
+        super().handle_error(request, client_address)
 
 
 def main():
@@ -233,8 +250,15 @@ def main():
         i = args.index("--port")
         port = int(args[i + 1])
         del args[i:i + 2]
+    tls = None
+    if "--tls" in args:
+        i = args.index("--tls")
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(args[i + 1], args[i + 2])
+        del args[i:i + 3]
     ROOT = os.path.abspath(args[0] if args else ".")
     srv = Server(("127.0.0.1", port), Handler)
+    srv.tls = tls
     print("PORT %d" % srv.server_address[1], flush=True)
     t = threading.Thread(target=srv.serve_forever, daemon=True)
     t.start()

@@ -259,6 +259,101 @@ static void shared_by_processes(void **state)
 	ab_err_release(&err);
 }
 
+struct bad_seen {
+	struct ab_buf why;
+	unsigned n;
+};
+
+static void on_bad(void *data, const char *path, const char *why)
+{
+	struct bad_seen *b = data;
+	b->n++;
+	ab_buf_addf(&b->why, "%s\n", why);
+}
+
+static void corrupt(const char *path, long off)
+{
+	FILE *f = fopen(path, "r+b");
+	assert_non_null(f);
+	fseek(f, off, off < 0 ? SEEK_END : SEEK_SET);
+	int ch = fgetc(f);
+	fseek(f, -1, SEEK_CUR);
+	fputc(ch ^ 1, f);
+	fclose(f);
+}
+
+static void verify_and_clean(void **state)
+{
+	struct cache c = CACHE_INIT;
+	struct ab_err err = AB_ERR_INIT;
+	struct ab_buf fpath = AB_BUF_INIT, ppath = AB_BUF_INIT, body = AB_BUF_INIT;
+	struct cache_stats st;
+	struct bad_seen b = { AB_BUF_INIT, 0 };
+	struct cache_meta m = CACHE_META_INIT;
+	char hex[65];
+	assert_int_equal(cache_open(&c, dir, false, &err), 0);
+	assert_int_equal(cache_verify(&c, false, &st, on_bad, &b, &err), 0);
+	assert_int_equal(st.files + st.pages + st.bad + st.tmp, 0);
+	assert_int_equal(cache_file_put(&c, "hello", 5, NULL, &fpath, hex, &err), 0);
+	assert_int_equal(cache_file_put(&c, "world", 5, NULL, NULL, NULL, &err), 0);
+	m.url = "https://example.org/simple/six/";
+	m.etag = "\"e\"";
+	assert_int_equal(cache_page_put(&c, &m, "<html>", 6, &err), 0);
+	cache_page_path(&c, m.url, &ppath);
+	assert_int_equal(cache_verify(&c, false, &st, on_bad, &b, &err), 0);
+	assert_int_equal(st.files, 2);
+	assert_int_equal(st.pages, 1);
+	assert_int_equal(st.bad, 0);
+	assert_true(st.bytes > 10);
+
+	/* a flipped byte in a file and in a page body; without fix: named, kept */
+	corrupt(fpath.buf, 0);
+	corrupt(ppath.buf, -1);
+	assert_int_equal(cache_verify(&c, false, &st, on_bad, &b, &err), 0);
+	assert_int_equal(st.bad, 2);
+	assert_int_equal(b.n, 2);
+	assert_non_null(strstr(b.why.buf, "its sha256 is "));
+	assert_non_null(strstr(b.why.buf, "its body does not match its header\n"));
+	assert_int_equal(access(fpath.buf, F_OK), 0);
+	/* a page stored under another URL's name */
+	struct ab_buf other = AB_BUF_INIT;
+	cache_page_path(&c, "https://example.org/other/", &other);
+	char *slash = strrchr(other.buf, '/');
+	*slash = '\0';
+	mkdir(other.buf, 0755);
+	*slash = '/';
+	assert_int_equal(link(ppath.buf, other.buf), 0);
+	ab_buf_reset(&b.why);
+	b.n = 0;
+	/* fix: deleted, and the next verify is clean */
+	assert_int_equal(cache_verify(&c, true, &st, on_bad, &b, &err), 0);
+	assert_int_equal(st.bad, 3);
+	assert_non_null(strstr(b.why.buf, "stored under the wrong name\n"));
+	assert_int_not_equal(access(fpath.buf, F_OK), 0);
+	assert_int_not_equal(access(ppath.buf, F_OK), 0);
+	assert_int_not_equal(access(other.buf, F_OK), 0);
+	assert_int_equal(cache_verify(&c, false, &st, NULL, NULL, &err), 0);
+	assert_int_equal(st.files, 1);
+	assert_int_equal(st.pages, 0);
+	assert_int_equal(st.bad, 0);
+	assert_int_equal(cache_page_get(&c, m.url, &m, &body, &err), 0);
+
+	/* clean: everything goes, the layout stays */
+	assert_int_equal(cache_clean(&c, &st, &err), 0);
+	assert_int_equal(st.files, 1);
+	assert_int_equal(cache_verify(&c, false, &st, NULL, NULL, &err), 0);
+	assert_int_equal(st.files + st.pages, 0);
+	assert_int_equal(cache_file_put(&c, "again", 5, NULL, NULL, NULL, &err), 0);
+
+	ab_buf_release(&other);
+	ab_buf_release(&b.why);
+	ab_buf_release(&fpath);
+	ab_buf_release(&ppath);
+	ab_buf_release(&body);
+	ab_err_release(&err);
+	cache_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,6 +363,7 @@ int main(void)
 		cmocka_unit_test(freshness),
 		cmocka_unit_test(disabled),
 		cmocka_unit_test_setup_teardown(shared_by_processes, setup, teardown),
+		cmocka_unit_test_setup_teardown(verify_and_clean, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -426,6 +426,83 @@ static void redact(void **state)
 	}
 }
 
+/* -v logs one line per attempt; the progress hook of struct ab_out gets
+ * running totals and a final report */
+struct seen {
+	struct ab_buf log;
+	unsigned reports, finals;
+	struct ab_progress last;
+};
+
+static void seen_emit(struct ab_out *out, enum ab_out_level lvl, const struct ab_loc *loc,
+		      const char *msg)
+{
+	struct seen *s = out->data;
+	ab_buf_addf(&s->log, "%s\n", msg);
+}
+
+static void seen_progress(struct ab_out *out, const struct ab_progress *p)
+{
+	struct seen *s = out->data;
+	s->reports++;
+	s->finals += p->final;
+	s->last = *p;
+}
+
+static void logs_and_progress(void **state)
+{
+	struct seen s = { AB_BUF_INIT, 0, 0, { 0 } };
+	struct ab_out out = { AB_OUT_DEBUG, seen_emit, &s, seen_progress };
+	struct http_opts o = { .jobs = 4, .retries = 2, .backoff_ms = 10, .out = &out };
+	struct http_client *cl = http_client_new(&o, NULL);
+	assert_non_null(cl);
+	struct http_req a = { .url = url("/simple/six/") };
+	assert_int_equal(http_fetch(cl, &a), 0);
+	char *etag = strdup(a.etag);
+	struct http_req b = { .url = url("/f/500x1/simple/six/") };
+	struct http_req c = { .url = url("/simple/six/"), .if_none_match = etag };
+	struct http_req d = { .url = url("/simple/no-such-project/") };
+	http_submit(cl, &b);
+	http_submit(cl, &c);
+	http_submit(cl, &d);
+	assert_int_equal(http_run(cl), 1);
+	char want[512];
+	snprintf(want, sizeof(want), "GET %s/simple/six/: 200, 598 bytes, ", srv.base);
+	assert_non_null(strstr(s.log.buf, want));
+	snprintf(want, sizeof(want), "GET %s/f/500x1/simple/six/: 500, ", srv.base);
+	assert_non_null(strstr(s.log.buf, want));
+	snprintf(want, sizeof(want), "GET %s/f/500x1/simple/six/: 200, 598 bytes, ", srv.base);
+	assert_non_null(strstr(s.log.buf, want));
+	assert_non_null(strstr(s.log.buf, " ms, attempt 2\n"));
+	snprintf(want, sizeof(want), "GET %s/simple/six/: 304, 0 bytes, ", srv.base);
+	assert_non_null(strstr(s.log.buf, want));
+	assert_non_null(strstr(s.log.buf, " ms, revalidated\n"));
+	snprintf(want, sizeof(want), "GET %s/simple/no-such-project/: 404, ", srv.base);
+	assert_non_null(strstr(s.log.buf, want));
+	/* two runs: two final reports; totals over the client's life */
+	assert_int_equal(s.finals, 2);
+	assert_true(s.reports >= 2);
+	assert_int_equal(s.last.done, 4);
+	assert_int_equal(s.last.total, 4);
+	assert_int_equal(s.last.failed, 1);
+	assert_true(s.last.final);
+	assert_true(s.last.bytes >= 2 * 598);
+	/* below debug: no log lines */
+	ab_buf_reset(&s.log);
+	out.verbosity = AB_OUT_INFO;
+	struct http_req e = { .url = url("/simple/six/") };
+	assert_int_equal(http_fetch(cl, &e), 0);
+	assert_int_equal(s.log.len, 0);
+	free(etag);
+	http_req_release(&a);
+	http_req_release(&b);
+	http_req_release(&c);
+	http_req_release(&d);
+	http_req_release(&e);
+	ab_buf_release(&s.log);
+	http_client_free(cl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +515,7 @@ int main(void)
 		cmocka_unit_test(auth),
 		cmocka_unit_test(ranges),
 		cmocka_unit_test(many_in_parallel),
+		cmocka_unit_test(logs_and_progress),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
