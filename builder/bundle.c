@@ -44,6 +44,24 @@ int bundle_source_time(const char *app_dir, int64_t *out, struct ab_err *err)
 	return 0;
 }
 
+int bundle_source_commit(const char *app_dir, char hex[41])
+{
+	git_libgit2_init();
+	git_repository *repo = NULL;
+	git_object *head = NULL;
+	int found = 0;
+	hex[0] = 0;
+	if (git_repository_open_ext(&repo, app_dir, 0, NULL) == 0 &&
+	    git_revparse_single(&head, repo, "HEAD^{commit}") == 0) {
+		git_oid_tostr(hex, 41, git_object_id(head));
+		found = 1;
+	}
+	git_object_free(head);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	return found;
+}
+
 static int io_err(struct ab_err *err, const char *path, const char *what)
 {
 	struct ab_loc loc = { path, 0, 0 };

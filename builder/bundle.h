@@ -17,6 +17,11 @@
  * git repository holding app_dir, else 0. */
 int bundle_source_time(const char *app_dir, int64_t *out, struct ab_err *err);
 
+/* The hex id of HEAD's commit of the git repository holding app_dir, into
+ * hex (41 bytes). Returns 1 when found, 0 when app_dir is not in a git
+ * repository (or it has no commit yet). Never fails. */
+int bundle_source_commit(const char *app_dir, char hex[41]);
+
 /* Copy the app directory into dest (created), leaving out VCS metadata
  * (.git, .hg, .svn, .bzr), build output (dist/, build/, __pycache__/,
  * *.pyc) and appbuild's own state (.appbuild*). Regular files keep only

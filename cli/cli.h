@@ -58,6 +58,8 @@ struct ab_cmd {
 void cli_print_err(struct cli *cli, const struct ab_err *e);
 
 /* The commands, one cmd_<name>.c each. */
+cmd_fn cmd_bundle;
+extern const struct cmd_spec bundle_spec;
 cmd_fn cmd_check;
 extern const struct cmd_spec check_spec;
 cmd_fn cmd_cache;

@@ -23,6 +23,7 @@
 /* Sorted by name. A command appears here (and so in --help) only once it is
  * implemented. */
 static const struct ab_cmd cmds[] = {
+	{ "bundle", cmd_bundle, CMD_NEEDS_APP, &bundle_spec },
 	{ "cache", cmd_cache, 0, &cache_spec },
 	{ "check", cmd_check, CMD_NEEDS_APP, &check_spec },
 	{ "index", cmd_index, 0, &index_spec },

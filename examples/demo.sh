@@ -1,5 +1,6 @@
 #!/bin/sh
-# demo.sh - what `make demo` shows: appbuild checking a real Flask app.
+# demo.sh - what `make demo` shows: appbuild checking, locking and bundling a
+# real Flask app.
 # make builds build/appbuild first; this script builds nothing.
 set -eu
 cd "$(dirname "$0")/.."
@@ -47,4 +48,13 @@ else
 	exit 1
 fi
 echo
-echo "Bundling (appbuild bundle) arrives with a later issue."
+# the tarball goes to build/ too; SOURCE_DATE_EPOCH makes it reproducible
+echo "== appbuild bundle examples/flask-hello"
+env -u PIP_FIND_LINKS -u PIP_INDEX_URL SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000} \
+	"$APPBUILD" bundle examples/flask-hello --index-url "$index" --cache-dir build/demo-cache \
+	-o build/demo-flask-hello-1.0.0.tar.gz >build/demo-bundle.out
+tarball=$(tail -n 1 build/demo-bundle.out)
+tar tzf build/demo-flask-hello-1.0.0.tar.gz | grep -E '^[^/]+/([^/]+/?|bin/[^/]+|etc/[^/]+)$' | sort
+echo "tarball: ${tarball% sha256:*}"
+echo "sha256:  ${tarball##* sha256:}"
+echo "(unpack it anywhere, then: flask-hello-1.0.0/bin/launch start)"
