@@ -832,16 +832,6 @@ static struct ab_str py_strip(struct ab_str s)
 	return ab_str_make(s.ptr + a, b > a ? b - a : 0);
 }
 
-static bool ascii_ieq(struct ab_str a, struct ab_str b)
-{
-	if (a.len != b.len)
-		return false;
-	for (size_t i = 0; i < a.len; i++)
-		if (lower(a.ptr[i]) != lower(b.ptr[i]))
-			return false;
-	return true;
-}
-
 /* Specifier(op + rhs).contains(lhs, prereleases=True), with `set` the
  * parsed clause when non-NULL. */
 static bool spec_contains(const struct pep440_specset *set, struct ab_str lhs)
@@ -875,7 +865,7 @@ static int version_cmp(const struct mnode *nd, struct ab_str lhs, struct ab_str 
 		if (op == PEP440_OP_ARBITRARY) {
 			/* === compares str(item).lower() with the stripped version */
 			struct ab_str ver = py_strip(ab_str_make(clause.buf + vs, clause.len - vs));
-			r = ascii_ieq(lhs, ver);
+			r = ab_str_ieq(lhs, ver);
 		} else {
 			struct pep440_specset set = PEP440_SPECSET_INIT;
 			struct ab_err e = AB_ERR_INIT;

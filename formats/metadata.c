@@ -25,19 +25,10 @@ static char lower(char c)
 	return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
 }
 
-/* ASCII case-insensitive equality with a lowercase literal. Python lowers
- * with str.lower(), but no non-ASCII character lowers to an ASCII string
- * except U+212A (KELVIN SIGN -> 'k'), and no name compared here has a 'k'. */
-static bool ieq(struct ab_str s, const char *lit, size_t n)
-{
-	if (s.len != n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (lower(s.ptr[i]) != lit[i])
-			return false;
-	return true;
-}
-#define IEQ(s, lit) ieq((s), (lit), sizeof(lit) - 1)
+/* ASCII case-insensitive equality with a literal. Python lowers with
+ * str.lower(), but no non-ASCII character lowers to an ASCII string except
+ * U+212A (KELVIN SIGN -> 'k'), and no name compared here has a 'k'. */
+#define IEQ(s, lit) ab_str_ieq((s), AB_STR_LIT(lit))
 
 /* Length of the UTF-8 encoded Unicode white space (str.isspace()) at p, or 0. */
 static size_t uspace_at(const unsigned char *p, size_t n)
@@ -318,7 +309,7 @@ static size_t parse_params(struct ab_str v, struct param **outp)
  * ("boundary*", "boundary*N*"), 0 otherwise. *num gets the digits. */
 static int rfc2231_boundary(struct ab_str name, struct ab_str *num)
 {
-	if (name.len < 9 || !ieq(ab_str_make(name.ptr, 8), "boundary", 8) || name.ptr[8] != '*')
+	if (name.len < 9 || !IEQ(ab_str_make(name.ptr, 8), "boundary") || name.ptr[8] != '*')
 		return 0;
 	size_t i = 9;
 	while (i < name.len && name.ptr[i] >= '0' && name.ptr[i] <= '9')

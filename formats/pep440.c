@@ -576,16 +576,8 @@ static int pre_rank(const struct pep440_version *v)
 	return 0;
 }
 
-int pep440_version_cmp_public(const struct pep440_version *a, const struct pep440_version *b)
+int pep440_version_cmp_upto_pre(const struct pep440_version *a, const struct pep440_version *b)
 {
-	if (a->key[0] != b->key[0])
-		return a->key[0] < b->key[0] ? -1 : 1;
-	if (a->key[1] != b->key[1])
-		return a->key[1] < b->key[1] ? -1 : 1;
-	if (a->key[2] != b->key[2])
-		return a->key[2] < b->key[2] ? -1 : 1;
-	if (a->whole && b->whole)
-		return 0;
 	int c = pep440_num_cmp(&a->epoch, &b->epoch);
 	if (c)
 		return c;
@@ -603,10 +595,24 @@ int pep440_version_cmp_public(const struct pep440_version *a, const struct pep44
 	if (ra == 0) {
 		if (a->pre != b->pre)
 			return a->pre < b->pre ? -1 : 1;
-		c = pep440_num_cmp(&a->pre_n, &b->pre_n);
-		if (c)
-			return c;
+		return pep440_num_cmp(&a->pre_n, &b->pre_n);
 	}
+	return 0;
+}
+
+int pep440_version_cmp_public(const struct pep440_version *a, const struct pep440_version *b)
+{
+	if (a->key[0] != b->key[0])
+		return a->key[0] < b->key[0] ? -1 : 1;
+	if (a->key[1] != b->key[1])
+		return a->key[1] < b->key[1] ? -1 : 1;
+	if (a->key[2] != b->key[2])
+		return a->key[2] < b->key[2] ? -1 : 1;
+	if (a->whole && b->whole)
+		return 0;
+	int c = pep440_version_cmp_upto_pre(a, b);
+	if (c)
+		return c;
 	/* post: absent sorts first */
 	if (a->has_post != b->has_post)
 		return a->has_post ? 1 : -1;

@@ -81,6 +81,10 @@ struct pep440_version *pep440_version_dup(const struct pep440_version *v);
 int pep440_version_cmp(const struct pep440_version *a, const struct pep440_version *b);
 /* Same without local labels (compares public versions). */
 int pep440_version_cmp_public(const struct pep440_version *a, const struct pep440_version *b);
+/* Only the (epoch, release, pre-release slot) part of that order, ignoring
+ * post, dev and local: 0 for 1.0, 1.0.post1 and 1.0.post2.dev0+x; a bare dev
+ * release (1.0.dev0) still sorts below 1.0a0, as in _cmpkey. <0, 0, >0. */
+int pep440_version_cmp_upto_pre(const struct pep440_version *a, const struct pep440_version *b);
 int pep440_num_cmp(const struct pep440_num *a, const struct pep440_num *b);
 
 /* Recompute the comparison keys after editing a version's parts in place

@@ -121,16 +121,6 @@ static bool spec_match(const struct pep440_spec *s, const struct pep440_version 
 	return false;
 }
 
-static bool ascii_ieq(struct ab_str a, struct ab_str b)
-{
-	if (a.len != b.len)
-		return false;
-	for (size_t i = 0; i < a.len; i++)
-		if (lower(a.ptr[i]) != lower(b.ptr[i]))
-			return false;
-	return true;
-}
-
 static bool is_ascii(struct ab_str s)
 {
 	for (size_t i = 0; i < s.len; i++)
@@ -145,13 +135,13 @@ static bool arbitrary_match(const struct pep440_spec *s, struct ab_str item)
 {
 	struct ab_str text = ab_str_from(s->text);
 	if (is_ascii(item) && is_ascii(text))
-		return ascii_ieq(item, text);
+		return ab_str_ieq(item, text);
 	struct ab_buf a = AB_BUF_INIT, b = AB_BUF_INIT;
 	bool eq;
 	if (ab_utf8_lower(item, &a) == 0 && ab_utf8_lower(text, &b) == 0)
 		eq = a.len == b.len && !memcmp(a.buf, b.buf, a.len);
 	else /* not UTF-8 (Python never sees such a string): bytes */
-		eq = ascii_ieq(item, text);
+		eq = ab_str_ieq(item, text);
 	ab_buf_release(&a);
 	ab_buf_release(&b);
 	return eq;

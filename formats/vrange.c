@@ -151,39 +151,6 @@ static void cut_release(struct vrange_cut *c)
 	c->v = NULL;
 }
 
-static int pre_rank(const struct pep440_version *v)
-{
-	if (!v->pre && !v->has_post && v->has_dev)
-		return -1;
-	return v->pre ? 0 : 1;
-}
-
-/* Compare (epoch, release, pre-release slot) of _cmpkey: the class of
- * versions an AFTER_POSTS cut sits above. */
-static int cmp_k3(const struct pep440_version *a, const struct pep440_version *b)
-{
-	int c = pep440_num_cmp(&a->epoch, &b->epoch);
-	if (c)
-		return c;
-	size_t n = a->ntrim < b->ntrim ? a->ntrim : b->ntrim;
-	for (size_t i = 0; i < n; i++) {
-		c = pep440_num_cmp(&a->release[i], &b->release[i]);
-		if (c)
-			return c;
-	}
-	if (a->ntrim != b->ntrim)
-		return a->ntrim < b->ntrim ? -1 : 1;
-	int ra = pre_rank(a), rb = pre_rank(b);
-	if (ra != rb)
-		return ra < rb ? -1 : 1;
-	if (ra == 0) {
-		if (a->pre != b->pre)
-			return a->pre < b->pre ? -1 : 1;
-		return pep440_num_cmp(&a->pre_n, &b->pre_n);
-	}
-	return 0;
-}
-
 /* Is v below the cut? An INF cut is -inf when it is a lower cut (`hi`
  * false) and +inf when it is an upper one. */
 static bool below(const struct vrange_cut *c, bool hi, const struct pep440_version *v)
@@ -196,7 +163,7 @@ static bool below(const struct vrange_cut *c, bool hi, const struct pep440_versi
 	case VRANGE_AFTER:
 		return pep440_version_cmp(v, c->v) <= 0;
 	case VRANGE_AFTER_POSTS:
-		return cmp_k3(v, c->v) <= 0;
+		return pep440_version_cmp_upto_pre(v, c->v) <= 0;
 	}
 	return false;
 }
@@ -213,7 +180,7 @@ static int cut_cmp(const struct vrange_cut *a, bool ahi, const struct vrange_cut
 		return ra < rb ? -1 : ra > rb;
 	}
 	if (a->kind == VRANGE_AFTER_POSTS || b->kind == VRANGE_AFTER_POSTS) {
-		int c = cmp_k3(a->v, b->v);
+		int c = pep440_version_cmp_upto_pre(a->v, b->v);
 		if (c)
 			return c;
 		if (a->kind == b->kind)

@@ -20,16 +20,15 @@
 
 #include "formats/core/buf.h"
 #include "formats/core/mem.h"
+#include "formats/yamldoc.h"
 
 #define SEC INT64_C(1000000000)
 /* A config file is written by hand or rendered; anything bigger is a mistake. */
 #define MAX_CONFIG_BYTES (4 << 20)
 
 struct walk {
-	yaml_document_t *doc;
-	const char *file;
+	struct yamldoc *y;
 	const char *base; /* directory relative paths resolve against; NULL: cwd */
-	struct ab_err *err;
 };
 
 static const struct {
@@ -124,77 +123,32 @@ const char *supconf_restart_name(enum supconf_restart r)
 	return (size_t)r < AB_ARRAY_SIZE(restart_names) ? restart_names[r] : "?";
 }
 
-static struct ab_loc node_loc(const struct walk *w, const yaml_node_t *n)
-{
-	return (struct ab_loc){ w->file, (unsigned)n->start_mark.line + 1,
-				(unsigned)n->start_mark.column + 1 };
-}
-
-static struct ab_str scalar(const yaml_node_t *n)
-{
-	return ab_str_make((const char *)n->data.scalar.value, n->data.scalar.length);
-}
-
-/* YAML's null, as a plain scalar: "", "~", "null", "Null", "NULL". */
-static bool is_null(const yaml_node_t *n)
-{
-	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return false;
-	struct ab_str s = scalar(n);
-	return s.len == 0 || ab_str_eq_cstr(s, "~") || ab_str_eq_cstr(s, "null") ||
-	       ab_str_eq_cstr(s, "Null") || ab_str_eq_cstr(s, "NULL");
-}
-
-static const char *type_name(const yaml_node_t *n)
-{
-	if (is_null(n))
-		return "null";
-	switch (n->type) {
-	case YAML_SCALAR_NODE:
-		return "a scalar";
-	case YAML_SEQUENCE_NODE:
-		return "a sequence";
-	case YAML_MAPPING_NODE:
-		return "a mapping";
-	default:
-		return "nothing";
-	}
-}
-
-static int expected(struct walk *w, const yaml_node_t *n, const char *what, const char *key)
-{
-	struct ab_loc loc = node_loc(w, n);
-	return ab_err_at(w->err, AB_E_PARSE, &loc, "expected %s for '%s', got %s", what, key,
-			 type_name(n));
-}
-
 static int bad_value(struct walk *w, const yaml_node_t *n, const char *key, const char *what)
 {
-	struct ab_loc loc = node_loc(w, n);
-	return ab_err_at(w->err, AB_E_PARSE, &loc, "invalid value '" AB_STR_FMT "' for '%s' (%s)",
-			 AB_STR_ARG(scalar(n)), key, what);
+	struct ab_loc loc = yamldoc_loc(w->y, n);
+	return ab_err_at(w->y->err, AB_E_PARSE, &loc,
+			 "invalid value '" AB_STR_FMT "' for '%s' (%s)",
+			 AB_STR_ARG(yamldoc_scalar(n)), key, what);
 }
 
+/* Strings become argv, paths and environment values: a NUL would cut them. */
 static int get_string(struct walk *w, const yaml_node_t *n, const char *key, char **out)
 {
-	if (n->type != YAML_SCALAR_NODE || is_null(n))
-		return expected(w, n, "a string", key);
-	if (memchr(n->data.scalar.value, 0, n->data.scalar.length)) {
-		struct ab_loc loc = node_loc(w, n);
-		return ab_err_at(w->err, AB_E_PARSE, &loc, "NUL byte in '%s'", key);
+	if (n->type == YAML_SCALAR_NODE &&
+	    memchr(n->data.scalar.value, 0, n->data.scalar.length)) {
+		struct ab_loc loc = yamldoc_loc(w->y, n);
+		return ab_err_at(w->y->err, AB_E_PARSE, &loc, "NUL byte in '%s'", key);
 	}
-	free(*out);
-	*out = ab_str_dup(scalar(n));
-	return 0;
+	return yamldoc_get_string(w->y, n, key, out);
 }
 
 /* A decimal integer in [lo, hi]. */
 static int get_long(struct walk *w, const yaml_node_t *n, const char *key, long long lo,
 		    long long hi, long long *out)
 {
-	if (n->type != YAML_SCALAR_NODE || is_null(n))
-		return expected(w, n, "an integer", key);
-	struct ab_str s = scalar(n);
+	if (n->type != YAML_SCALAR_NODE || yamldoc_is_null(n))
+		return yamldoc_expected(w->y, n, "an integer", key);
+	struct ab_str s = yamldoc_scalar(n);
 	long long v = 0;
 	if (s.len == 0)
 		return bad_value(w, n, key, "expected an integer");
@@ -206,8 +160,8 @@ static int get_long(struct walk *w, const yaml_node_t *n, const char *key, long 
 		v = v * 10 + (s.ptr[i] - '0');
 	}
 	if (v < lo || v > hi) {
-		struct ab_loc loc = node_loc(w, n);
-		return ab_err_at(w->err, AB_E_PARSE, &loc, "'%s' must be between %lld and %lld",
+		struct ab_loc loc = yamldoc_loc(w->y, n);
+		return ab_err_at(w->y->err, AB_E_PARSE, &loc, "'%s' must be between %lld and %lld",
 				 key, lo, hi);
 	}
 	*out = v;
@@ -216,9 +170,9 @@ static int get_long(struct walk *w, const yaml_node_t *n, const char *key, long 
 
 static int get_duration(struct walk *w, const yaml_node_t *n, const char *key, int64_t *out)
 {
-	if (n->type != YAML_SCALAR_NODE || is_null(n))
-		return expected(w, n, "a duration", key);
-	int64_t v = supconf_duration_parse(scalar(n));
+	if (n->type != YAML_SCALAR_NODE || yamldoc_is_null(n))
+		return yamldoc_expected(w->y, n, "a duration", key);
+	int64_t v = supconf_duration_parse(yamldoc_scalar(n));
 	if (v < 0)
 		return bad_value(w, n, key, "expected seconds, or a number with ms, s, m or h, "
 					    "at most a day");
@@ -228,9 +182,9 @@ static int get_duration(struct walk *w, const yaml_node_t *n, const char *key, i
 
 static int get_bool(struct walk *w, const yaml_node_t *n, const char *key, bool *out)
 {
-	if (n->type != YAML_SCALAR_NODE || is_null(n))
-		return expected(w, n, "true or false", key);
-	struct ab_str s = scalar(n);
+	if (n->type != YAML_SCALAR_NODE || yamldoc_is_null(n))
+		return yamldoc_expected(w->y, n, "true or false", key);
+	struct ab_str s = yamldoc_scalar(n);
 	if (ab_str_eq_cstr(s, "true") || ab_str_eq_cstr(s, "True") || ab_str_eq_cstr(s, "yes"))
 		*out = true;
 	else if (ab_str_eq_cstr(s, "false") || ab_str_eq_cstr(s, "False") ||
@@ -244,77 +198,18 @@ static int get_bool(struct walk *w, const yaml_node_t *n, const char *key, bool 
 static int get_choice(struct walk *w, const yaml_node_t *n, const char *key,
 		      const char *const *names, size_t nnames, int *out)
 {
-	if (n->type != YAML_SCALAR_NODE || is_null(n))
-		return expected(w, n, "a string", key);
+	if (n->type != YAML_SCALAR_NODE || yamldoc_is_null(n))
+		return yamldoc_expected(w->y, n, "a string", key);
 	for (size_t i = 0; i < nnames; i++) {
-		if (ab_str_eq_cstr(scalar(n), names[i])) {
+		if (ab_str_eq_cstr(yamldoc_scalar(n), names[i])) {
 			*out = (int)i;
 			return 0;
 		}
 	}
-	struct ab_buf b = AB_BUF_INIT;
-	for (size_t i = 0; i < nnames; i++)
-		ab_buf_addf(&b, "%s'%s'", i ? ", " : "", names[i]);
-	struct ab_loc loc = node_loc(w, n);
-	int r = ab_err_at(w->err, AB_E_PARSE, &loc, "invalid value '" AB_STR_FMT "' for '%s'",
-			  AB_STR_ARG(scalar(n)), key);
-	ab_err_note(w->err, "expected one of %s", b.buf);
-	ab_buf_release(&b);
-	return r;
-}
-
-struct map_iter {
-	yaml_node_pair_t *pair, *end;
-	unsigned long seen; /* bitmask over the known keys: duplicates */
-};
-
-#define MAP_END (-1 - AB_E_INTERNAL)
-
-static int map_begin(struct walk *w, struct map_iter *it, const yaml_node_t *map,
-		     const char *key)
-{
-	if (map->type != YAML_MAPPING_NODE)
-		return expected(w, map, "a mapping", key);
-	it->pair = map->data.mapping.pairs.start;
-	it->end = map->data.mapping.pairs.top;
-	it->seen = 0;
-	return 0;
-}
-
-/* The next pair; its key checked against `keys` (any scalar when NULL) and
- * for repeats. Returns the key's index, MAP_END, or a negative -AB_E_*. */
-static int map_next(struct walk *w, struct map_iter *it, const char *const *keys, size_t nkeys,
-		    const char *where, yaml_node_t **k, yaml_node_t **v)
-{
-	if (it->pair >= it->end)
-		return MAP_END;
-	*k = yaml_document_get_node(w->doc, it->pair->key);
-	*v = yaml_document_get_node(w->doc, it->pair->value);
-	it->pair++;
-	if (!*k || !*v)
-		return ab_err_set(w->err, AB_E_INTERNAL, "yaml node missing");
-	struct ab_loc loc = node_loc(w, *k);
-	if ((*k)->type != YAML_SCALAR_NODE)
-		return ab_err_at(w->err, AB_E_PARSE, &loc, "expected a string key in %s, got %s",
-				 where, type_name(*k));
-	if (!keys)
-		return 0;
-	struct ab_str name = scalar(*k);
-	for (size_t i = 0; i < nkeys; i++) {
-		if (!ab_str_eq_cstr(name, keys[i]))
-			continue;
-		if (it->seen & (1UL << i))
-			return ab_err_at(w->err, AB_E_PARSE, &loc, "duplicate key '%s'", keys[i]);
-		it->seen |= 1UL << i;
-		return (int)i;
-	}
-	int r = ab_err_at(w->err, AB_E_PARSE, &loc, "unknown key '" AB_STR_FMT "' in %s",
-			  AB_STR_ARG(name), where);
-	struct ab_buf b = AB_BUF_INIT;
-	for (size_t i = 0; i < nkeys; i++)
-		ab_buf_addf(&b, "%s'%s'", i ? ", " : "", keys[i]);
-	ab_err_note(w->err, "expected one of %s", b.buf);
-	ab_buf_release(&b);
+	struct ab_loc loc = yamldoc_loc(w->y, n);
+	int r = ab_err_at(w->y->err, AB_E_PARSE, &loc, "invalid value '" AB_STR_FMT "' for '%s'",
+			  AB_STR_ARG(yamldoc_scalar(n)), key);
+	yamldoc_note_choices(w->y, yamldoc_scalar(n), names, nnames);
 	return r;
 }
 
@@ -368,7 +263,7 @@ static int get_command(struct walk *w, const yaml_node_t *n, const char *key, ch
 	if (n->type == YAML_SEQUENCE_NODE) {
 		for (yaml_node_item_t *it = n->data.sequence.items.start;
 		     it < n->data.sequence.items.top; it++) {
-			yaml_node_t *a = yaml_document_get_node(w->doc, *it);
+			yaml_node_t *a = yaml_document_get_node(&w->y->doc, *it);
 			char *s = NULL;
 			int r = a ? get_string(w, a, key, &s) : -AB_E_INTERNAL;
 			if (r < 0) {
@@ -383,8 +278,8 @@ static int get_command(struct walk *w, const yaml_node_t *n, const char *key, ch
 		}
 		if (argc == 0 || !argv[0][0]) {
 			free_argv(argv);
-			struct ab_loc loc = node_loc(w, n);
-			return ab_err_at(w->err, AB_E_PARSE, &loc, "empty '%s'", key);
+			struct ab_loc loc = yamldoc_loc(w->y, n);
+			return ab_err_at(w->y->err, AB_E_PARSE, &loc, "empty '%s'", key);
 		}
 	} else {
 		char *s = NULL;
@@ -394,8 +289,8 @@ static int get_command(struct walk *w, const yaml_node_t *n, const char *key, ch
 		struct ab_str str = ab_str_trim(ab_str_from(s));
 		if (str.len == 0) {
 			free(s);
-			struct ab_loc loc = node_loc(w, n);
-			return ab_err_at(w->err, AB_E_PARSE, &loc, "empty '%s'", key);
+			struct ab_loc loc = yamldoc_loc(w->y, n);
+			return ab_err_at(w->y->err, AB_E_PARSE, &loc, "empty '%s'", key);
 		}
 		if (needs_shell(str)) {
 			argv = ab_xcalloc(4, sizeof(*argv));
@@ -431,16 +326,17 @@ static int get_command(struct walk *w, const yaml_node_t *n, const char *key, ch
 
 static int parse_env(struct walk *w, const yaml_node_t *map, struct supconf_proc *p)
 {
-	struct map_iter it;
+	struct yamldoc_map it;
 	yaml_node_t *k, *v;
-	int r = map_begin(w, &it, map, "environment");
+	int r = yamldoc_map_begin(w->y, &it, map, "environment");
 	if (r < 0)
 		return r;
 	size_t cap = 0;
-	while ((r = map_next(w, &it, NULL, 0, "'environment'", &k, &v)) != MAP_END) {
+	while ((r = yamldoc_map_next(w->y, &it, NULL, 0, "'environment'", &k, &v)) !=
+	       YAMLDOC_MAP_END) {
 		if (r < 0)
 			return r;
-		struct ab_str name = scalar(k);
+		struct ab_str name = yamldoc_scalar(k);
 		bool ok = name.len > 0 && !(name.ptr[0] >= '0' && name.ptr[0] <= '9');
 		for (size_t i = 0; i < name.len; i++)
 			if (!(name.ptr[i] == '_' || (name.ptr[i] >= 'A' && name.ptr[i] <= 'Z') ||
@@ -448,13 +344,13 @@ static int parse_env(struct walk *w, const yaml_node_t *map, struct supconf_proc
 			      (name.ptr[i] >= '0' && name.ptr[i] <= '9')))
 				ok = false;
 		if (!ok) {
-			struct ab_loc loc = node_loc(w, k);
-			return ab_err_at(w->err, AB_E_PARSE, &loc,
+			struct ab_loc loc = yamldoc_loc(w->y, k);
+			return ab_err_at(w->y->err, AB_E_PARSE, &loc,
 					 "invalid environment variable name '" AB_STR_FMT "'",
 					 AB_STR_ARG(name));
 		}
 		char *value = NULL;
-		if (!is_null(v)) {
+		if (!yamldoc_is_null(v)) {
 			r = get_string(w, v, "environment", &value);
 			if (r < 0)
 				return r;
@@ -469,13 +365,13 @@ static const char *const ready_keys[] = { "tcp", "command", "timeout", "interval
 
 static int parse_ready(struct walk *w, const yaml_node_t *map, struct supconf_proc *p)
 {
-	struct map_iter it;
+	struct yamldoc_map it;
 	yaml_node_t *k, *v;
-	int r = map_begin(w, &it, map, "ready");
+	int r = yamldoc_map_begin(w->y, &it, map, "ready");
 	if (r < 0)
 		return r;
-	while ((r = map_next(w, &it, ready_keys, AB_ARRAY_SIZE(ready_keys), "'ready'", &k, &v)) !=
-	       MAP_END) {
+	while ((r = yamldoc_map_next(w->y, &it, ready_keys, AB_ARRAY_SIZE(ready_keys), "'ready'",
+				     &k, &v)) != YAMLDOC_MAP_END) {
 		if (r == 0) {
 			char *s = NULL;
 			r = get_string(w, v, "tcp", &s);
@@ -533,13 +429,13 @@ static int parse_ready(struct walk *w, const yaml_node_t *map, struct supconf_pr
 			return r;
 	}
 	if (p->ready_port && p->ready_argv) {
-		struct ab_loc loc = node_loc(w, map);
-		return ab_err_at(w->err, AB_E_PARSE, &loc,
+		struct ab_loc loc = yamldoc_loc(w->y, map);
+		return ab_err_at(w->y->err, AB_E_PARSE, &loc,
 				 "'ready' takes either 'tcp' or 'command', not both");
 	}
 	if (!p->ready_port && !p->ready_argv) {
-		struct ab_loc loc = node_loc(w, map);
-		return ab_err_at(w->err, AB_E_PARSE, &loc, "'ready' needs 'tcp' or 'command'");
+		struct ab_loc loc = yamldoc_loc(w->y, map);
+		return ab_err_at(w->y->err, AB_E_PARSE, &loc, "'ready' needs 'tcp' or 'command'");
 	}
 	return 0;
 }
@@ -549,12 +445,13 @@ static const char *const flapping_keys[] = { "restarts", "window" };
 
 static int parse_backoff(struct walk *w, const yaml_node_t *map, struct supconf_proc *p)
 {
-	struct map_iter it;
+	struct yamldoc_map it;
 	yaml_node_t *k, *v;
-	int r = map_begin(w, &it, map, "backoff");
+	int r = yamldoc_map_begin(w->y, &it, map, "backoff");
 	if (r < 0)
 		return r;
-	while ((r = map_next(w, &it, backoff_keys, 2, "'backoff'", &k, &v)) != MAP_END) {
+	while ((r = yamldoc_map_next(w->y, &it, backoff_keys, 2, "'backoff'", &k, &v)) !=
+	       YAMLDOC_MAP_END) {
 		if (r == 0)
 			r = get_duration(w, v, "initial", &p->backoff_initial_ns);
 		else if (r == 1)
@@ -563,8 +460,8 @@ static int parse_backoff(struct walk *w, const yaml_node_t *map, struct supconf_
 			return r;
 	}
 	if (p->backoff_max_ns < p->backoff_initial_ns) {
-		struct ab_loc loc = node_loc(w, map);
-		return ab_err_at(w->err, AB_E_PARSE, &loc,
+		struct ab_loc loc = yamldoc_loc(w->y, map);
+		return ab_err_at(w->y->err, AB_E_PARSE, &loc,
 				 "'backoff': 'max' is smaller than 'initial'");
 	}
 	return 0;
@@ -572,12 +469,13 @@ static int parse_backoff(struct walk *w, const yaml_node_t *map, struct supconf_
 
 static int parse_flapping(struct walk *w, const yaml_node_t *map, struct supconf_proc *p)
 {
-	struct map_iter it;
+	struct yamldoc_map it;
 	yaml_node_t *k, *v;
-	int r = map_begin(w, &it, map, "flapping");
+	int r = yamldoc_map_begin(w->y, &it, map, "flapping");
 	if (r < 0)
 		return r;
-	while ((r = map_next(w, &it, flapping_keys, 2, "'flapping'", &k, &v)) != MAP_END) {
+	while ((r = yamldoc_map_next(w->y, &it, flapping_keys, 2, "'flapping'", &k, &v)) !=
+	       YAMLDOC_MAP_END) {
 		long long n = 0;
 		if (r == 0) {
 			r = get_long(w, v, "restarts", 0, 1000000, &n);
@@ -600,21 +498,21 @@ static const char *const proc_keys[] = {
 static int parse_proc(struct walk *w, const yaml_node_t *v, struct supconf_proc *p)
 {
 	if (v->type != YAML_MAPPING_NODE) {
-		if (is_null(v)) {
-			struct ab_loc loc = node_loc(w, v);
-			return ab_err_at(w->err, AB_E_PARSE, &loc,
+		if (yamldoc_is_null(v)) {
+			struct ab_loc loc = yamldoc_loc(w->y, v);
+			return ab_err_at(w->y->err, AB_E_PARSE, &loc,
 					 "expected a command or a mapping for process '%s', got %s",
-					 p->name, type_name(v));
+					 p->name, yamldoc_type_name(v));
 		}
 		return get_command(w, v, "command", &p->argv, &p->argc, &p->shell);
 	}
 	struct ab_buf where = AB_BUF_INIT;
 	ab_buf_addf(&where, "process '%s'", p->name);
-	struct map_iter it;
+	struct yamldoc_map it;
 	yaml_node_t *k, *val;
-	int r = map_begin(w, &it, v, p->name);
-	while (r >= 0 && (r = map_next(w, &it, proc_keys, AB_ARRAY_SIZE(proc_keys), where.buf, &k,
-				       &val)) != MAP_END) {
+	int r = yamldoc_map_begin(w->y, &it, v, p->name);
+	while (r >= 0 && (r = yamldoc_map_next(w->y, &it, proc_keys, AB_ARRAY_SIZE(proc_keys),
+					       where.buf, &k, &val)) != YAMLDOC_MAP_END) {
 		long long n = 0;
 		int choice = 0;
 		char *s = NULL;
@@ -637,11 +535,11 @@ static int parse_proc(struct walk *w, const yaml_node_t *v, struct supconf_proc 
 			}
 			break;
 		case 4:
-			if (val->type != YAML_SCALAR_NODE || is_null(val)) {
-				r = expected(w, val, "a signal", "stop_signal");
+			if (val->type != YAML_SCALAR_NODE || yamldoc_is_null(val)) {
+				r = yamldoc_expected(w->y, val, "a signal", "stop_signal");
 				break;
 			}
-			p->stop_signal = supconf_signal_parse(scalar(val));
+			p->stop_signal = supconf_signal_parse(yamldoc_scalar(val));
 			if (p->stop_signal < 0 || p->stop_signal == SIGSTOP ||
 			    p->stop_signal == SIGCHLD || p->stop_signal == SIGCONT)
 				r = bad_value(w, val, "stop_signal", "expected a signal name such as "
@@ -676,11 +574,11 @@ static int parse_proc(struct walk *w, const yaml_node_t *v, struct supconf_proc 
 		}
 	}
 	ab_buf_release(&where);
-	if (r < 0 && r != MAP_END)
+	if (r < 0 && r != YAMLDOC_MAP_END)
 		return r;
 	if (!p->argv) {
-		struct ab_loc loc = node_loc(w, v);
-		return ab_err_at(w->err, AB_E_PARSE, &loc, "missing 'command' for process '%s'",
+		struct ab_loc loc = yamldoc_loc(w->y, v);
+		return ab_err_at(w->y->err, AB_E_PARSE, &loc, "missing 'command' for process '%s'",
 				 p->name);
 	}
 	return 0;
@@ -703,32 +601,34 @@ static void proc_defaults(struct supconf_proc *p)
 
 static int parse_procs(struct walk *w, const yaml_node_t *map, struct supconf *c)
 {
-	struct map_iter it;
+	struct yamldoc_map it;
 	yaml_node_t *k, *v;
-	int r = map_begin(w, &it, map, "processes");
+	int r = yamldoc_map_begin(w->y, &it, map, "processes");
 	if (r < 0)
 		return r;
 	size_t cap = 0;
-	while ((r = map_next(w, &it, NULL, 0, "'processes'", &k, &v)) != MAP_END) {
+	while ((r = yamldoc_map_next(w->y, &it, NULL, 0, "'processes'", &k, &v)) !=
+	       YAMLDOC_MAP_END) {
 		if (r < 0)
 			return r;
-		struct ab_str name = scalar(k);
-		struct ab_loc loc = node_loc(w, k);
+		struct ab_str name = yamldoc_scalar(k);
+		struct ab_loc loc = yamldoc_loc(w->y, k);
 		if (!is_name(name))
-			return ab_err_at(w->err, AB_E_PARSE, &loc,
+			return ab_err_at(w->y->err, AB_E_PARSE, &loc,
 					 "invalid process name '" AB_STR_FMT
 					 "' (letters, digits, '-' and '_', at most 64)",
 					 AB_STR_ARG(name));
 		for (size_t i = 0; i < c->nprocs; i++) {
 			if (ab_str_eq_cstr(name, c->procs[i].name)) {
-				r = ab_err_at(w->err, AB_E_PARSE, &loc, "duplicate process '%s'",
+				r = ab_err_at(w->y->err, AB_E_PARSE, &loc, "duplicate process '%s'",
 					      c->procs[i].name);
-				ab_err_note(w->err, "first defined at line %u", c->procs[i].line);
+				ab_err_note(w->y->err, "first defined at line %u",
+					    c->procs[i].line);
 				return r;
 			}
 		}
 		if (c->nprocs == SUPCONF_MAX_PROCS)
-			return ab_err_at(w->err, AB_E_PARSE, &loc, "more than %d processes",
+			return ab_err_at(w->y->err, AB_E_PARSE, &loc, "more than %d processes",
 					 SUPCONF_MAX_PROCS);
 		AB_GROW(c->procs, cap, c->nprocs + 1);
 		struct supconf_proc *p = &c->procs[c->nprocs++];
@@ -747,17 +647,13 @@ static const char *const root_keys[] = { "run_dir", "output", "log_max_bytes", "
 
 static int parse_root(struct walk *w, const yaml_node_t *root, struct supconf *c)
 {
-	struct map_iter it;
+	struct yamldoc_map it;
 	yaml_node_t *k, *v;
-	int r = map_begin(w, &it, root, "the document");
-	if (r < 0) {
-		struct ab_loc loc = node_loc(w, root);
-		ab_err_clear(w->err);
-		return ab_err_at(w->err, AB_E_PARSE, &loc, "expected a mapping at the top level, "
-							   "got %s", type_name(root));
-	}
-	while ((r = map_next(w, &it, root_keys, AB_ARRAY_SIZE(root_keys), "the top level", &k,
-			     &v)) != MAP_END) {
+	int r = yamldoc_map_begin(w->y, &it, root, NULL);
+	if (r < 0)
+		return r;
+	while ((r = yamldoc_map_next(w->y, &it, root_keys, AB_ARRAY_SIZE(root_keys),
+				     "the top level", &k, &v)) != YAMLDOC_MAP_END) {
 		long long n = 0;
 		int choice = 0;
 		char *s = NULL;
@@ -795,85 +691,29 @@ static int parse_root(struct walk *w, const yaml_node_t *root, struct supconf *c
 	return 0;
 }
 
-static struct ab_loc offset_loc(struct ab_str text, size_t off, const char *file)
-{
-	struct ab_loc loc = { file, 1, 1 };
-	for (size_t i = 0; i < off && i < text.len; i++) {
-		if (text.ptr[i] == '\n') {
-			loc.line++;
-			loc.col = 1;
-		} else {
-			loc.col++;
-		}
-	}
-	return loc;
-}
-
-static int yaml_error(yaml_parser_t *p, struct ab_str text, const char *file, struct ab_err *err)
-{
-	struct ab_loc loc;
-	if (p->error == YAML_MEMORY_ERROR)
-		return ab_err_set(err, AB_E_INTERNAL, "out of memory parsing yaml");
-	if (p->error == YAML_READER_ERROR)
-		loc = offset_loc(text, p->problem_offset, file);
-	else
-		loc = (struct ab_loc){ file, (unsigned)p->problem_mark.line + 1,
-				       (unsigned)p->problem_mark.column + 1 };
-	int r = ab_err_at(err, AB_E_PARSE, &loc, "%s", p->problem ? p->problem : "invalid yaml");
-	if (p->context && p->error != YAML_READER_ERROR)
-		ab_err_note(err, "%s at line %u, column %u", p->context,
-			    (unsigned)p->context_mark.line + 1,
-			    (unsigned)p->context_mark.column + 1);
-	return r;
-}
-
 int supconf_parse(struct ab_str text, const char *file, struct supconf *out, struct ab_err *err)
 {
 	*out = (struct supconf){ .log_max_bytes = 10 << 20, .log_backups = 5 };
-	yaml_parser_t parser;
-	yaml_document_t doc, extra;
-	bool have_doc = false;
+	struct yamldoc y;
 	char *base = NULL;
-	int r = 0;
-
 	const char *slash = file ? strrchr(file, '/') : NULL;
 	if (slash) /* the directory of `file`; "/x.yaml" -> "/" */
 		base = ab_xstrndup(file, slash == file ? 1 : (size_t)(slash - file));
-	if (!yaml_parser_initialize(&parser)) {
-		free(base);
-		return ab_err_set(err, AB_E_INTERNAL, "cannot initialize the yaml parser");
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)(text.len ? text.ptr : ""),
-				     text.len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		r = yaml_error(&parser, text, file, err);
+	int r = yamldoc_load(&y, text, file, 0, err);
+	if (r < 0)
 		goto out;
-	}
-	have_doc = true;
-	struct walk w = { &doc, file, base, err };
-	yaml_node_t *root = yaml_document_get_root_node(&doc);
-	if (root && !is_null(root)) {
+	struct walk w = { &y, base };
+	yaml_node_t *root = yamldoc_root(&y);
+	if (root) {
 		r = parse_root(&w, root, out);
 		if (r < 0)
 			goto out;
 	}
-	if (!yaml_parser_load(&parser, &extra)) {
-		r = yaml_error(&parser, text, file, err);
-		goto out;
-	}
-	if (yaml_document_get_root_node(&extra)) {
-		struct ab_loc loc = { file, (unsigned)extra.start_mark.line + 1,
-				      (unsigned)extra.start_mark.column + 1 };
-		r = ab_err_at(err, AB_E_PARSE, &loc,
-			      "expected a single yaml document, found a second one");
-	}
-	yaml_document_delete(&extra);
+	r = yamldoc_finish(&y);
 	if (r == 0 && !out->run_dir)
 		out->run_dir = ab_xstrdup(base ? base : ".");
 out:
-	if (have_doc)
-		yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
+	yamldoc_release(&y);
 	free(base);
 	if (r < 0)
 		supconf_release(out);

@@ -10,20 +10,6 @@
 #include "formats/names.h"
 #include "formats/pep508.h"
 
-static const char *const env_keys[] = {
-	[MARKER_VAR_IMPLEMENTATION_NAME] = "implementation_name",
-	[MARKER_VAR_IMPLEMENTATION_VERSION] = "implementation_version",
-	[MARKER_VAR_OS_NAME] = "os_name",
-	[MARKER_VAR_PLATFORM_MACHINE] = "platform_machine",
-	[MARKER_VAR_PLATFORM_RELEASE] = "platform_release",
-	[MARKER_VAR_PLATFORM_SYSTEM] = "platform_system",
-	[MARKER_VAR_PLATFORM_VERSION] = "platform_version",
-	[MARKER_VAR_PYTHON_FULL_VERSION] = "python_full_version",
-	[MARKER_VAR_PLATFORM_PYTHON_IMPLEMENTATION] = "platform_python_implementation",
-	[MARKER_VAR_PYTHON_VERSION] = "python_version",
-	[MARKER_VAR_SYS_PLATFORM] = "sys_platform",
-};
-
 void scen_init(struct scen *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -150,9 +136,10 @@ int scen_load(struct scen *s, const char *path, struct ab_err *err)
 	s->name = opt_str(root, "name") ? opt_str(root, "name") : path;
 	s->source = opt_str(root, "source") ? opt_str(root, "source") : "";
 	json_t *env = json_object_get(root, "environment");
-	for (size_t i = 0; i < AB_ARRAY_SIZE(env_keys); i++)
-		if (opt_str(env, env_keys[i]))
-			s->env.vars[i] = opt_str(env, env_keys[i]);
+	/* the environment variables up to sys_platform; extras are per requirement */
+	for (int i = 0; i <= MARKER_VAR_SYS_PLATFORM; i++)
+		if (opt_str(env, marker_var_name(i)))
+			s->env.vars[i] = opt_str(env, marker_var_name(i));
 	const char *pv = s->env.vars[MARKER_VAR_PYTHON_VERSION];
 	if (pv && sscanf(pv, "%u.%u", &s->py_major, &s->py_minor) != 2)
 		return ab_err_set(err, AB_E_PARSE, "bad python_version '%s'", pv);

@@ -14,32 +14,21 @@
 
 #include "builder/bundle.h"
 #include "builder/install.h"
+#include "tests/unit/testutil.h"
 
-static char tmp[256];
-
-static void sh_ok(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	int st = system(cmd);
-	if (st != 0)
-		fail_msg("command failed (%d): %s", st, cmd);
-}
+static char *tmp;
 
 static int setup(void **state)
 {
-	snprintf(tmp, sizeof(tmp), "/tmp/bundle_test.XXXXXX");
-	return mkdtemp(tmp) ? 0 : -1;
+	tmp = tu_mkdtemp("bundle_test.");
+	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-	return system(cmd);
+	tu_rmrf(tmp);
+	tmp = NULL;
+	return 0;
 }
 
 static void relocation(void **state)
@@ -49,7 +38,6 @@ static void relocation(void **state)
 		"itsdangerous-2.1.2-py3-none-any.whl", "jinja2-3.1.2-py3-none-any.whl",
 		"werkzeug-2.2.2-py3-none-any.whl", "markupsafe-2.1.2-cp311-cp311-linux_x86_64.whl",
 	};
-	const char *sh = getenv("SHARED");
 	char stage[512], app[600], out[600], paths[6][512];
 	struct install_wheel w[6];
 	struct interp py;
@@ -64,8 +52,7 @@ static void relocation(void **state)
 	snprintf(app, sizeof(app), "%s/app", stage);
 	snprintf(out, sizeof(out), "%s/hello-1.0.tar.zst", tmp);
 	for (size_t i = 0; i < 6; i++) {
-		snprintf(paths[i], sizeof(paths[i]), "%s/pyindex/files/%s", sh && *sh ? sh : "../shared",
-			 files[i]);
+		snprintf(paths[i], sizeof(paths[i]), "%s/pyindex/files/%s", tu_shared(), files[i]);
 		w[i] = (struct install_wheel){ paths[i], NULL, i == 0, NULL };
 	}
 	struct install_opts o = { &py, stage, 0, NULL };
@@ -76,17 +63,17 @@ static void relocation(void **state)
 	    bundle_pack(stage, out, "hello-1.0", -1, mtime, &err) < 0)
 		fail_msg("%s: %s", err.file ? err.file : "", err.msg.buf);
 	/* unpack somewhere else; the build tree is gone */
-	sh_ok("rm -rf '%s/build-dir-marker' && mkdir -p '%s/elsewhere/deploy' && "
-	      "tar -C '%s/elsewhere/deploy' -xf '%s'",
-	      tmp, tmp, tmp, out);
-	sh_ok("cd '%s/elsewhere/deploy/hello-1.0' && bin/python3 -c 'import flask, markupsafe._speedups' && "
-	      "bin/flask --version >/dev/null && test -f app/bin/wsgiapp",
-	      tmp);
+	tu_sh_ok("rm -rf '%s/build-dir-marker' && mkdir -p '%s/elsewhere/deploy' && "
+		 "tar -C '%s/elsewhere/deploy' -xf '%s'",
+		 tmp, tmp, tmp, out);
+	tu_sh_ok("cd '%s/elsewhere/deploy/hello-1.0' && bin/python3 -c 'import flask, markupsafe._speedups' && "
+		 "bin/flask --version >/dev/null && test -f app/bin/wsgiapp",
+		 tmp);
 	/* the .pyc files are used as they are (unchecked-hash) */
-	sh_ok("cd '%s/elsewhere/deploy/hello-1.0' && "
-	      "test -n \"$(find lib -name 'app.cpython-*.pyc' -path '*flask*')\"",
-	      tmp);
-	sh_ok("! grep -r -a -l -F 'build-dir-marker' '%s/elsewhere'", tmp);
+	tu_sh_ok("cd '%s/elsewhere/deploy/hello-1.0' && "
+		 "test -n \"$(find lib -name 'app.cpython-*.pyc' -path '*flask*')\"",
+		 tmp);
+	tu_sh_ok("! grep -r -a -l -F 'build-dir-marker' '%s/elsewhere'", tmp);
 	interp_release(&py);
 	ab_err_release(&err);
 }
@@ -106,10 +93,10 @@ static void source_time(void **state)
 	/* not in git: 0; in git: the commit's time */
 	assert_int_equal(bundle_source_time(tmp, &t, &err), 0);
 	assert_int_equal(t, 0);
-	sh_ok("cd '%s' && mkdir repo && cd repo && git init -q && "
-	      "GIT_COMMITTER_DATE='@1500000000 +0000' git -c user.name=t -c user.email=t@t "
-	      "commit -q --allow-empty -m x",
-	      tmp);
+	tu_sh_ok("cd '%s' && mkdir repo && cd repo && git init -q && "
+		 "GIT_COMMITTER_DATE='@1500000000 +0000' git -c user.name=t -c user.email=t@t "
+		 "commit -q --allow-empty -m x",
+		 tmp);
 	char repo[512];
 	snprintf(repo, sizeof(repo), "%s/repo", tmp);
 	assert_int_equal(bundle_source_time(repo, &t, &err), 0);
@@ -123,15 +110,15 @@ static void copy_app(void **state)
 	struct ab_err err = AB_ERR_INIT;
 	snprintf(src, sizeof(src), "%s/src", tmp);
 	snprintf(dst, sizeof(dst), "%s/dst", tmp);
-	sh_ok("mkdir -p '%s/.git/x' '%s/pkg/__pycache__' '%s/dist' '%s/sub/dist' && cd '%s' && "
-	      "echo a > pkg/a.py && echo c > pkg/__pycache__/a.pyc && echo d > dist/x && "
-	      "echo s > sub/dist/kept && ln -s ../pkg/a.py sub/link && echo g > .git/x/y",
-	      src, src, src, src, src);
+	tu_sh_ok("mkdir -p '%s/.git/x' '%s/pkg/__pycache__' '%s/dist' '%s/sub/dist' && cd '%s' && "
+		 "echo a > pkg/a.py && echo c > pkg/__pycache__/a.pyc && echo d > dist/x && "
+		 "echo s > sub/dist/kept && ln -s ../pkg/a.py sub/link && echo g > .git/x/y",
+		 src, src, src, src, src);
 	assert_int_equal(bundle_copy_app(src, dst, &err), 0);
-	sh_ok("cd '%s' && test -f pkg/a.py && test ! -e pkg/__pycache__ && test ! -e dist && "
-	      "test ! -e .git && test -f sub/dist/kept && test \"$(cat sub/link)\" = a",
-	      dst);
-	sh_ok("ln -s ../../etc '%s/sub/out' && rm -rf '%s'", src, dst);
+	tu_sh_ok("cd '%s' && test -f pkg/a.py && test ! -e pkg/__pycache__ && test ! -e dist && "
+		 "test ! -e .git && test -f sub/dist/kept && test \"$(cat sub/link)\" = a",
+		 dst);
+	tu_sh_ok("ln -s ../../etc '%s/sub/out' && rm -rf '%s'", src, dst);
 	assert_int_equal(bundle_copy_app(src, dst, &err), -AB_E_INVALID);
 	assert_string_equal(err.msg.buf, "symbolic link to '../../etc' points outside the app");
 	ab_err_release(&err);

@@ -9,17 +9,7 @@
 
 #include "formats/distfile.h"
 #include "formats/names.h"
-
-static char *tags_str(const struct tag_set *s)
-{
-	struct ab_buf b = AB_BUF_INIT;
-	for (size_t i = 0; i < s->n; i++) {
-		if (i)
-			ab_buf_addc(&b, ' ');
-		tag_format(&s->tags[i], &b);
-	}
-	return ab_buf_detach(&b);
-}
+#include "tests/unit/testutil.h"
 
 static void wheel_ok(void **state)
 {
@@ -52,7 +42,7 @@ static void wheel_ok(void **state)
 			assert_string_equal(w.build_num, cases[i].build_num);
 			assert_string_equal(w.build_suffix, cases[i].build_suffix);
 		}
-		char *t = tags_str(&w.tags);
+		char *t = tu_tags_str(w.tags.tags, w.tags.n);
 		assert_string_equal(t, cases[i].tags);
 		free(t);
 		distfile_wheel_release(&w);

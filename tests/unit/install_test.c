@@ -19,15 +19,10 @@
 #include "builder/install.h"
 #include "formats/core/mem.h"
 #include "formats/wheel.h"
+#include "tests/unit/testutil.h"
 
 static struct interp py;
-static char tmp[256];
-
-static const char *shared(void)
-{
-	const char *s = getenv("SHARED");
-	return s && *s ? s : "../shared";
-}
+static char *tmp;
 
 static int setup(void **state)
 {
@@ -36,40 +31,16 @@ static int setup(void **state)
 		fprintf(stderr, "python3: %s\n", err.msg.buf);
 		return -1;
 	}
-	snprintf(tmp, sizeof(tmp), "/tmp/install_test.XXXXXX");
-	return mkdtemp(tmp) ? 0 : -1;
+	tmp = tu_mkdtemp("install_test.");
+	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
 	interp_release(&py);
-	return system(cmd);
-}
-
-static void sh_ok(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	int st = system(cmd);
-	if (st != 0)
-		fail_msg("command failed (%d): %s", st, cmd);
-}
-
-static void read_file(const char *path, struct ab_buf *b)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	char t[4096];
-	size_t n;
-	while ((n = fread(t, 1, sizeof(t), f)) > 0)
-		ab_buf_add(b, t, n);
-	fclose(f);
+	tu_rmrf(tmp);
+	tmp = NULL;
+	return 0;
 }
 
 static void flask_and_gunicorn(void **state)
@@ -84,7 +55,7 @@ static void flask_and_gunicorn(void **state)
 	struct install_wheel w[8];
 	snprintf(root, sizeof(root), "%s/env", tmp);
 	for (size_t i = 0; i < 8; i++) {
-		snprintf(paths[i], sizeof(paths[i]), "%s/pyindex/files/%s", shared(), files[i]);
+		snprintf(paths[i], sizeof(paths[i]), "%s/pyindex/files/%s", tu_shared(), files[i]);
 		w[i] = (struct install_wheel){ paths[i], NULL, i < 2, NULL };
 	}
 	struct install_opts o = { &py, root, 4, NULL };
@@ -96,19 +67,19 @@ static void flask_and_gunicorn(void **state)
 		ab_err_release(&err);
 		return; /* markupsafe's extension is for 3.11 */
 	}
-	sh_ok("'%s/bin/python3' -c 'import flask, markupsafe._speedups, sys; "
-	      "assert sys.prefix == \"%s\", sys.prefix'", root, root);
-	sh_ok("'%s/bin/gunicorn' --version | grep -q 'gunicorn (version 20.1.0)'", root);
-	sh_ok("'%s/bin/flask' --version | grep -q 'Flask 2.2.2'", root);
+	tu_sh_ok("'%s/bin/python3' -c 'import flask, markupsafe._speedups, sys; "
+		 "assert sys.prefix == \"%s\", sys.prefix'", root, root);
+	tu_sh_ok("'%s/bin/gunicorn' --version | grep -q 'gunicorn (version 20.1.0)'", root);
+	tu_sh_ok("'%s/bin/flask' --version | grep -q 'Flask 2.2.2'", root);
 	/* a moved environment still runs (the relocatable trampoline) */
-	sh_ok("mv '%s' '%s/moved env' && '%s/moved env/bin/gunicorn' --version >/dev/null", root, tmp,
-	      tmp);
-	sh_ok("mv '%s/moved env' '%s'", tmp, root);
+	tu_sh_ok("mv '%s' '%s/moved env' && '%s/moved env/bin/gunicorn' --version >/dev/null", root, tmp,
+		 tmp);
+	tu_sh_ok("mv '%s/moved env' '%s'", tmp, root);
 	/* the metadata files */
 	char p[1024];
 	struct ab_buf b = AB_BUF_INIT;
 	snprintf(p, sizeof(p), "%s/%s/gunicorn-20.1.0.dist-info/RECORD", root, py.purelib);
-	read_file(p, &b);
+	assert_int_equal(tu_read_file(p, &b), 0);
 	assert_int_equal(strncmp(b.buf, "../../../bin/gunicorn,sha256=", 29), 0);
 	assert_non_null(strstr(b.buf, "\ngunicorn-20.1.0.dist-info/INSTALLER,sha256="
 				      "wQEOIaE43tYsnP5L_dewuqK17nZ_H4ujIIdkXvWHfGc,9\n"));
@@ -118,13 +89,13 @@ static void flask_and_gunicorn(void **state)
 	snprintf(p, sizeof(p), "%s/%s/click-8.1.3.dist-info/REQUESTED", root, py.purelib);
 	assert_int_equal(access(p, F_OK), -1);
 	snprintf(p, sizeof(p), "%s/pyvenv.cfg", root);
-	read_file(p, &b);
+	assert_int_equal(tu_read_file(p, &b), 0);
 	assert_null(strstr(b.buf, tmp));
 	assert_non_null(strstr(b.buf, "include-system-site-packages = false\n"));
 	ab_buf_release(&b);
 	/* no staging directory left, the .pyc files hold no build path */
-	sh_ok("! ls -a '%s' | grep -q appbuild-stage", root);
-	sh_ok("! grep -r -l -F '%s' '%s/lib'", tmp, root);
+	tu_sh_ok("! ls -a '%s' | grep -q appbuild-stage", root);
+	tu_sh_ok("! grep -r -l -F '%s' '%s/lib'", tmp, root);
 	/* the same files as pip would install (pip's extras aside) */
 	ab_err_release(&err);
 }
@@ -225,28 +196,28 @@ static void synthetic(void **state)
 	struct ab_err err = AB_ERR_INIT;
 	if (install_env_create(&o, &err) < 0 || install_wheel(&o, &w, &err) < 0)
 		fail_msg("%s", err.msg.buf);
-	sh_ok("test \"$('%s/bin/demo-cli')\" = 'hello from demo'", root);
-	sh_ok("test \"$('%s/bin/demo-gui')\" = 'hello from demo'", root);
-	sh_ok("test \"$('%s/bin/legacy')\" = 'hello from demo'", root);
-	sh_ok("head -1 '%s/bin/legacy' | grep -qx '#!/bin/sh'", root);
-	sh_ok("test \"$('%s/bin/plain.sh')\" = plain", root);
-	sh_ok("test -x '%s/%s/demo/tool.sh' && test ! -x '%s/%s/demo/__init__.py'", root, py.purelib,
-	      root, py.purelib);
-	sh_ok("test -f '%s/%s/demo/demo.h'", root, py.headers);
-	sh_ok("test -f '%s/share/demo/x.txt' && test -f '%s/%s/demo_plat.py'", root, root,
-	      py.platlib);
+	tu_sh_ok("test \"$('%s/bin/demo-cli')\" = 'hello from demo'", root);
+	tu_sh_ok("test \"$('%s/bin/demo-gui')\" = 'hello from demo'", root);
+	tu_sh_ok("test \"$('%s/bin/legacy')\" = 'hello from demo'", root);
+	tu_sh_ok("head -1 '%s/bin/legacy' | grep -qx '#!/bin/sh'", root);
+	tu_sh_ok("test \"$('%s/bin/plain.sh')\" = plain", root);
+	tu_sh_ok("test -x '%s/%s/demo/tool.sh' && test ! -x '%s/%s/demo/__init__.py'", root, py.purelib,
+		 root, py.purelib);
+	tu_sh_ok("test -f '%s/%s/demo/demo.h'", root, py.headers);
+	tu_sh_ok("test -f '%s/share/demo/x.txt' && test -f '%s/%s/demo_plat.py'", root, root,
+		 py.platlib);
 	/* a symlink to the script runs it too (readlink -f) */
-	sh_ok("ln -s '%s/bin/demo-cli' '%s/link-cli' && test \"$('%s/link-cli')\" = 'hello from demo'",
-	      root, tmp, tmp);
+	tu_sh_ok("ln -s '%s/bin/demo-cli' '%s/link-cli' && test \"$('%s/link-cli')\" = 'hello from demo'",
+		 root, tmp, tmp);
 	struct ab_buf b = AB_BUF_INIT;
 	snprintf(p, sizeof(p), "%s/%s/demo-1.0.dist-info/direct_url.json", root, py.purelib);
-	read_file(p, &b);
+	assert_int_equal(tu_read_file(p, &b), 0);
 	assert_string_equal(b.buf, "{\"url\": \"https://example.org/demo.git\", \"vcs_info\": "
 				   "{\"commit_id\": \"abc123\", \"requested_revision\": \"main\", "
 				   "\"vcs\": \"git\"}}");
 	ab_buf_reset(&b);
 	snprintf(p, sizeof(p), "%s/%s/demo-1.0.dist-info/RECORD", root, py.purelib);
-	read_file(p, &b);
+	assert_int_equal(tu_read_file(p, &b), 0);
 	/* every installed file is in RECORD with its hash, in sorted order */
 	struct wheel_record r;
 	assert_int_equal(wheel_record_parse(ab_buf_str(&b), &r, NULL), 0);
@@ -260,7 +231,7 @@ static void synthetic(void **state)
 		char fp[1024];
 		snprintf(fp, sizeof(fp), "%s/%s/" AB_STR_FMT, root, py.purelib, AB_STR_ARG(x));
 		struct ab_buf c = AB_BUF_INIT;
-		read_file(fp, &c);
+		assert_int_equal(tu_read_file(fp, &c), 0);
 		unsigned char md[32];
 		unsigned ml;
 		char h[52];
@@ -324,7 +295,7 @@ static void malicious(void **state)
 	struct install_opts o = { &py, root, 1, NULL };
 	struct ab_err err = AB_ERR_INIT;
 	assert_int_equal(install_env_create(&o, &err), 0);
-	sh_ok("cd '%s' && find . | sort > '%s/before'", root, tmp);
+	tu_sh_ok("cd '%s' && find . | sort > '%s/before'", root, tmp);
 	for (size_t i = 0; i < AB_ARRAY_SIZE(cases); i++) {
 		make_wheel(whl, cases[i].m, cases[i].n, cases[i].wheel, NULL, cases[i].rec);
 		struct install_wheel w = { whl, NULL, false, NULL };
@@ -337,8 +308,8 @@ static void malicious(void **state)
 			assert_non_null(strstr(err.msg.buf, "hash mismatch for 'demo/__init__.py'"));
 		assert_string_equal(err.file, "demo-1.0-py3-none-any.whl");
 		/* nothing left behind, nothing written outside */
-		sh_ok("cd '%s' && find . | sort | cmp -s - '%s/before'", root, tmp);
-		sh_ok("test ! -e '%s/../evil' && test ! -e /tmp/evil-abs", root);
+		tu_sh_ok("cd '%s' && find . | sort | cmp -s - '%s/before'", root, tmp);
+		tu_sh_ok("test ! -e '%s/../evil' && test ! -e /tmp/evil-abs", root);
 		ab_err_clear(&err);
 	}
 	ab_err_release(&err);

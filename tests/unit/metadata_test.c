@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "formats/metadata.h"
+#include "tests/unit/testutil.h"
 
 /* Headers as "name=value|name=value" (value bytes as they are). */
 static char *headers_str(const struct metadata_msg *m)
@@ -372,9 +373,8 @@ static void req_error_on_demand(void **state)
 /* Every METADATA of the shared test index parses strictly. */
 static void real_files(void **state)
 {
-	const char *shared = getenv("SHARED");
 	char dir[4096];
-	snprintf(dir, sizeof(dir), "%s/pyindex/files", shared ? shared : "../shared");
+	snprintf(dir, sizeof(dir), "%s/pyindex/files", tu_shared());
 	DIR *d = opendir(dir);
 	if (!d)
 		fail_msg("cannot open '%s': the shared test data is missing (set SHARED)", dir);

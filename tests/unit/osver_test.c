@@ -20,6 +20,8 @@
 
 #include "formats/core/mem.h"
 #include "formats/osver.h"
+#include "tests/unit/osver_oracle.h"
+#include "tests/unit/testutil.h"
 
 /* ---- examples ---- */
 
@@ -149,55 +151,11 @@ static void map_errors(void **state)
 	osver_release(&o);
 }
 
-/* ---- dpkg's algorithm (lib/dpkg/version.c, dpkg 1.21), for the order check ---- */
-
-static int dpkg_order(int c)
-{
-	if (c >= '0' && c <= '9')
-		return 0;
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-		return c;
-	if (c == '~')
-		return -1;
-	if (c)
-		return c + 256;
-	return 0;
-}
+/* ---- the package managers' orders: tests/unit/osver_oracle.h ---- */
 
 static int is_dig(int c)
 {
 	return c >= '0' && c <= '9';
-}
-
-static int dpkg_verrevcmp(const char *a, const char *b)
-{
-	while (*a || *b) {
-		int first_diff = 0;
-		while ((*a && !is_dig(*a)) || (*b && !is_dig(*b))) {
-			int ac = dpkg_order(*a), bc = dpkg_order(*b);
-			if (ac != bc)
-				return ac - bc;
-			a++;
-			b++;
-		}
-		while (*a == '0')
-			a++;
-		while (*b == '0')
-			b++;
-		while (is_dig(*a) && is_dig(*b)) {
-			if (!first_diff)
-				first_diff = *a - *b;
-			a++;
-			b++;
-		}
-		if (is_dig(*a))
-			return 1;
-		if (is_dig(*b))
-			return -1;
-		if (first_diff)
-			return first_diff;
-	}
-	return 0;
 }
 
 static int sign(int x)
@@ -205,31 +163,14 @@ static int sign(int x)
 	return (x > 0) - (x < 0);
 }
 
-static int epoch_cmp(const char *a, const char *b)
-{
-	unsigned long x = strtoul(a, NULL, 10), y = strtoul(b, NULL, 10);
-	return (x > y) - (x < y);
-}
-
 static int deb_cmp(const struct osver *a, const struct osver *b)
 {
-	int c = epoch_cmp(a->epoch, b->epoch);
-	if (!c)
-		c = sign(dpkg_verrevcmp(a->version, b->version));
-	if (!c)
-		c = sign(dpkg_verrevcmp(a->release, b->release));
-	return c;
+	return oracle_osver_cmp(a, b, OSVER_DEB);
 }
 
-/* rpmVersionCompare(): epoch, then version, then release. */
 static int rpm_cmp(const struct osver *a, const struct osver *b)
 {
-	int c = epoch_cmp(a->epoch, b->epoch);
-	if (!c)
-		c = rpmvercmp(a->version, b->version);
-	if (!c)
-		c = rpmvercmp(a->release, b->release);
-	return sign(c);
+	return oracle_osver_cmp(a, b, OSVER_RPM);
 }
 
 /* dpkg's parseversion() syntax rules, so that a mapped version is one dpkg
@@ -250,26 +191,6 @@ static bool deb_valid(const struct osver *o)
 }
 
 /* ---- the vectors ---- */
-
-static json_t *load_vector(const char *name)
-{
-	char path[4096];
-	const char *shared = getenv("SHARED");
-	const char *dirs[] = { shared, "../shared" };
-	json_error_t jerr;
-	for (size_t i = 0; i < AB_ARRAY_SIZE(dirs); i++) {
-		if (!dirs[i])
-			continue;
-		snprintf(path, sizeof(path), "%s/vectors/%s", dirs[i], name);
-		json_t *root = json_load_file(path, 0, &jerr);
-		if (root)
-			return root;
-		if (shared && i == 0)
-			break; /* $SHARED set but wrong: an error, not a fallback */
-	}
-	fail_msg("cannot read %s (set SHARED to the shared directory): %s", name, jerr.text);
-	return NULL;
-}
 
 struct entry {
 	struct pep440_version *v;
@@ -346,7 +267,7 @@ static void compare_pair(struct set *set, size_t i, size_t j, struct tally *t)
 
 static void load_all(struct set *set, size_t *sorted, size_t *nsorted, size_t *ncases)
 {
-	json_t *vj = load_vector("versions.json"), *oj = load_vector("version_order.json");
+	json_t *vj = tu_load_vector("versions.json"), *oj = tu_load_vector("version_order.json");
 	json_t *c, *arr;
 	size_t i;
 

@@ -19,6 +19,7 @@
 
 #include "builder/rpmbuild.h"
 #include "formats/core/mem.h"
+#include "tests/unit/testutil.h"
 
 /* librpmbuild's ELF checks leak libelf handles (3 blocks per process,
  * inside libelf): not ours to fix, so LeakSanitizer skips them. */
@@ -28,59 +29,18 @@ const char *__lsan_default_suppressions(void)
 	return "leak:libelf.so\n";
 }
 
-static int run(struct ab_buf *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int run(struct ab_buf *out, const char *fmt, ...)
-{
-	struct ab_buf cmd = AB_BUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
-	ab_buf_adds(&cmd, "{ ");
-	ab_buf_vaddf(&cmd, fmt, ap);
-	va_end(ap);
-	ab_buf_adds(&cmd, "\n} 2>&1");
-	FILE *p = popen(cmd.buf, "r");
-	assert_non_null(p);
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
-		if (out)
-			ab_buf_add(out, chunk, n);
-	int st = pclose(p);
-	ab_buf_release(&cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
-#define RUN_OK(o, ...)                                                     \
-	do {                                                               \
-		if (run((o), __VA_ARGS__) != 0)                            \
-			fail_msg("command failed:\n%s", (o)->buf);         \
-	} while (0)
-
-static void expect_contains(const struct ab_buf *b, const char *needle)
-{
-	if (!strstr(b->buf, needle))
-		fail_msg("'%s' not found in:\n%s", needle, b->buf);
-}
-
-static char *scratch(void)
-{
-	char tmpl[] = "/tmp/rpmbuild_testXXXXXX";
-	assert_non_null(mkdtemp(tmpl));
-	return ab_xstrdup(tmpl);
-}
-
 static void make_tree(const char *dir, const char *root, long long mtime, bool reverse)
 {
 	struct ab_buf o = AB_BUF_INIT;
-	RUN_OK(&o,
-	       "cd '%s' && mkdir -p '%s' && cd '%s' && umask %s && "
-	       "mkdir -p opt/demo/bin opt/demo/lib/demo etc/demo usr/bin && "
-	       "printf '#!/bin/sh\\necho demo\\n' > opt/demo/bin/demo && chmod 755 opt/demo/bin/demo && "
-	       "printf 'print(1)\\n' > opt/demo/lib/demo/__init__.py && "
-	       "printf 'workers = 2\\n' > etc/demo/demo.conf && "
-	       "ln -s /opt/demo/bin/demo usr/bin/demo && "
-	       "find . -exec touch -h -d @%lld {} +",
-	       dir, root, root, reverse ? "077" : "022", mtime);
+	TU_RUN_OK(&o,
+		  "cd '%s' && mkdir -p '%s' && cd '%s' && umask %s && "
+		  "mkdir -p opt/demo/bin opt/demo/lib/demo etc/demo usr/bin && "
+		  "printf '#!/bin/sh\\necho demo\\n' > opt/demo/bin/demo && chmod 755 opt/demo/bin/demo && "
+		  "printf 'print(1)\\n' > opt/demo/lib/demo/__init__.py && "
+		  "printf 'workers = 2\\n' > etc/demo/demo.conf && "
+		  "ln -s /opt/demo/bin/demo usr/bin/demo && "
+		  "find . -exec touch -h -d @%lld {} +",
+		  dir, root, root, reverse ? "077" : "022", mtime);
 	ab_buf_release(&o);
 }
 
@@ -113,7 +73,7 @@ static struct rpmbuild_pkg demo_pkg(const char *buildroot)
 
 static void render_spec(void **state)
 {
-	char *dir = scratch();
+	char *dir = tu_mkdtemp("rpmbuild_test");
 	struct ab_buf root = AB_BUF_INIT, spec = AB_BUF_INIT;
 	struct ab_err err = AB_ERR_INIT;
 	ab_buf_addf(&root, "%s/root", dir);
@@ -122,22 +82,22 @@ static void render_spec(void **state)
 	p.epoch = "2";
 	p.post = "systemctl daemon-reload >/dev/null 2>&1 || :";
 	assert_int_equal(rpmbuild_render_spec(&p, &spec, &err), 0);
-	expect_contains(&spec, "\nName: demo-app\nVersion: 1~a1~dev1\nRelease: 1.abc.1\nEpoch: 2\n");
-	expect_contains(&spec, "\nAutoReqProv: no\n");
-	expect_contains(&spec, "\nRequires: python(abi) = 3.11\nRequires: demo-python3-flask = 3.0-1\n");
-	expect_contains(&spec, "\nProvides: demo-python3dist(demo) = 1.0\n");
-	expect_contains(&spec, "\n%description\nThe demo app, 100%% test.\nSecond line.\n");
-	expect_contains(&spec, "\n%install\n\n%post\nsystemctl daemon-reload >/dev/null 2>&1 || :\n");
-	expect_contains(&spec, "%files\n%defattr(-,root,root,-)\n"
-			       "%dir \"/etc/demo\"\n"
-			       "%config(noreplace) \"/etc/demo/demo.conf\"\n"
-			       "%dir \"/opt/demo\"\n"
-			       "%dir \"/opt/demo/bin\"\n"
-			       "\"/opt/demo/bin/demo\"\n"
-			       "%dir \"/opt/demo/lib\"\n"
-			       "%dir \"/opt/demo/lib/demo\"\n"
-			       "\"/opt/demo/lib/demo/__init__.py\"\n"
-			       "\"/usr/bin/demo\"\n");
+	tu_expect_contains(&spec, "\nName: demo-app\nVersion: 1~a1~dev1\nRelease: 1.abc.1\nEpoch: 2\n");
+	tu_expect_contains(&spec, "\nAutoReqProv: no\n");
+	tu_expect_contains(&spec, "\nRequires: python(abi) = 3.11\nRequires: demo-python3-flask = 3.0-1\n");
+	tu_expect_contains(&spec, "\nProvides: demo-python3dist(demo) = 1.0\n");
+	tu_expect_contains(&spec, "\n%description\nThe demo app, 100%% test.\nSecond line.\n");
+	tu_expect_contains(&spec, "\n%install\n\n%post\nsystemctl daemon-reload >/dev/null 2>&1 || :\n");
+	tu_expect_contains(&spec, "%files\n%defattr(-,root,root,-)\n"
+				  "%dir \"/etc/demo\"\n"
+				  "%config(noreplace) \"/etc/demo/demo.conf\"\n"
+				  "%dir \"/opt/demo\"\n"
+				  "%dir \"/opt/demo/bin\"\n"
+				  "\"/opt/demo/bin/demo\"\n"
+				  "%dir \"/opt/demo/lib\"\n"
+				  "%dir \"/opt/demo/lib/demo\"\n"
+				  "\"/opt/demo/lib/demo/__init__.py\"\n"
+				  "\"/usr/bin/demo\"\n");
 	assert_null(strstr(spec.buf, "\"/usr/bin\"\n"));
 	ab_buf_reset(&spec);
 
@@ -153,7 +113,7 @@ static void render_spec(void **state)
 	assert_string_equal(err.msg.buf, "RPM field 'Summary' must be a single line");
 	ab_err_clear(&err);
 	struct ab_buf o = AB_BUF_INIT;
-	RUN_OK(&o, "touch '%s/opt/demo/lib/demo/a*b.py'", root.buf);
+	TU_RUN_OK(&o, "touch '%s/opt/demo/lib/demo/a*b.py'", root.buf);
 	p = demo_pkg(root.buf);
 	assert_int_equal(rpmbuild_render_spec(&p, &spec, &err), -AB_E_UNSUPPORTED);
 	assert_string_equal(err.msg.buf,
@@ -164,8 +124,7 @@ static void render_spec(void **state)
 	ab_buf_release(&o);
 	ab_buf_release(&spec);
 	ab_buf_release(&root);
-	run(NULL, "rm -rf '%s'", dir);
-	free(dir);
+	tu_rmrf(dir);
 }
 
 static char *build(const char *dir, const char *root, const char *work, const char *out)
@@ -189,78 +148,76 @@ static char *build(const char *dir, const char *root, const char *work, const ch
 
 static void build_and_install(void **state)
 {
-	char *dir = scratch();
+	char *dir = tu_mkdtemp("rpmbuild_test");
 	struct ab_buf o = AB_BUF_INIT;
 	make_tree(dir, "root", 1600000000, false);
 	char *rpm = build(dir, "root", "work", "out");
 	assert_non_null(strstr(rpm, "/out/demo-app-1~a1~dev1-1.abc.1.noarch.rpm"));
 
-	RUN_OK(&o, "rpm -qp --requires '%s'", rpm);
-	expect_contains(&o, "python(abi) = 3.11\n");
-	expect_contains(&o, "demo-python3-flask = 3.0-1\n");
+	TU_RUN_OK(&o, "rpm -qp --requires '%s'", rpm);
+	tu_expect_contains(&o, "python(abi) = 3.11\n");
+	tu_expect_contains(&o, "demo-python3-flask = 3.0-1\n");
 	assert_null(strstr(o.buf, "ShortCircuited"));
 	ab_buf_reset(&o);
-	RUN_OK(&o, "rpm -qp --provides '%s'", rpm);
-	expect_contains(&o, "demo-python3dist(demo) = 1.0\n");
-	expect_contains(&o, "demo-app = 1~a1~dev1-1.abc.1\n");
+	TU_RUN_OK(&o, "rpm -qp --provides '%s'", rpm);
+	tu_expect_contains(&o, "demo-python3dist(demo) = 1.0\n");
+	tu_expect_contains(&o, "demo-app = 1~a1~dev1-1.abc.1\n");
 	ab_buf_reset(&o);
-	RUN_OK(&o, "rpm -qp --qf '%%{BUILDHOST} %%{BUILDTIME}\\n' '%s'", rpm);
+	TU_RUN_OK(&o, "rpm -qp --qf '%%{BUILDHOST} %%{BUILDTIME}\\n' '%s'", rpm);
 	assert_string_equal(o.buf, "appbuild 1700000000\n");
 	ab_buf_reset(&o);
-	RUN_OK(&o, "rpm -qplv '%s'", rpm);
-	expect_contains(&o, "-rwxr-xr-x    1 root     root                       20 Nov 14  2023 "
-			    "/opt/demo/bin/demo\n");
-	expect_contains(&o, "/usr/bin/demo -> /opt/demo/bin/demo\n");
+	TU_RUN_OK(&o, "rpm -qplv '%s'", rpm);
+	tu_expect_contains(&o, "-rwxr-xr-x    1 root     root                       20 "
+			       "Nov 14  2023 /opt/demo/bin/demo\n");
+	tu_expect_contains(&o, "/usr/bin/demo -> /opt/demo/bin/demo\n");
 	ab_buf_reset(&o);
-	RUN_OK(&o, "rpm -qpc '%s'", rpm);
+	TU_RUN_OK(&o, "rpm -qpc '%s'", rpm);
 	assert_string_equal(o.buf, "/etc/demo/demo.conf\n");
 	ab_buf_reset(&o);
 
 	/* a scratch root: install, query, erase, nothing left */
-	RUN_OK(&o,
-	       "cd '%s' && mkdir -p inst && rpm --root \"$PWD/inst\" --initdb && "
-	       "rpm --root \"$PWD/inst\" -i --nodeps '%s' && "
-	       "rpm --root \"$PWD/inst\" -q demo-app && "
-	       "test -x inst/opt/demo/bin/demo && test -L inst/usr/bin/demo && "
-	       "rpm --root \"$PWD/inst\" -e demo-app && "
-	       "test ! -e inst/opt/demo && test ! -e inst/etc/demo/demo.conf",
-	       dir, rpm);
-	expect_contains(&o, "demo-app-1~a1~dev1-1.abc.1.noarch\n");
+	TU_RUN_OK(&o,
+		  "cd '%s' && mkdir -p inst && rpm --root \"$PWD/inst\" --initdb && "
+		  "rpm --root \"$PWD/inst\" -i --nodeps '%s' && "
+		  "rpm --root \"$PWD/inst\" -q demo-app && "
+		  "test -x inst/opt/demo/bin/demo && test -L inst/usr/bin/demo && "
+		  "rpm --root \"$PWD/inst\" -e demo-app && "
+		  "test ! -e inst/opt/demo && test ! -e inst/etc/demo/demo.conf",
+		  dir, rpm);
+	tu_expect_contains(&o, "demo-app-1~a1~dev1-1.abc.1.noarch\n");
 	ab_buf_reset(&o);
 
 	/* rpmlint, when installed: no errors */
-	if (run(NULL, "command -v rpmlint") == 0) {
-		int st = run(&o, "rpmlint '%s'", rpm);
+	if (tu_run(NULL, "command -v rpmlint") == 0) {
+		int st = tu_run(&o, "rpmlint '%s'", rpm);
 		if (strstr(o.buf, " E: "))
 			fail_msg("rpmlint (%d):\n%s", st, o.buf);
 	}
 	free(rpm);
 	ab_buf_release(&o);
-	run(NULL, "rm -rf '%s'", dir);
-	free(dir);
+	tu_rmrf(dir);
 }
 
 static void reproducible(void **state)
 {
-	char *d1 = scratch(), *d2 = scratch();
+	char *d1 = tu_mkdtemp("rpmbuild_test"), *d2 = tu_mkdtemp("rpmbuild_test");
 	struct ab_buf o = AB_BUF_INIT;
 	make_tree(d1, "root", 1600000000, false);
 	make_tree(d2, "else/where", 1800000000, true);
 	char *a = build(d1, "root", "w", "out");
 	sleep(1);
 	char *b = build(d2, "else/where", "scratch/work", "dist");
-	RUN_OK(&o, "cmp '%s' '%s'", a, b);
+	TU_RUN_OK(&o, "cmp '%s' '%s'", a, b);
 	free(a);
 	free(b);
 	ab_buf_release(&o);
-	run(NULL, "rm -rf '%s' '%s'", d1, d2);
-	free(d1);
-	free(d2);
+	tu_rmrf(d1);
+	tu_rmrf(d2);
 }
 
 static void build_error_leaves_nothing(void **state)
 {
-	char *dir = scratch();
+	char *dir = tu_mkdtemp("rpmbuild_test");
 	struct ab_buf root = AB_BUF_INIT, work = AB_BUF_INIT, out = AB_BUF_INIT;
 	struct ab_err err = AB_ERR_INIT;
 	char *path = NULL;
@@ -273,8 +230,8 @@ static void build_error_leaves_nothing(void **state)
 	p.version = "1-2"; /* rpm rejects '-' in Version */
 	assert_int_equal(rpmbuild_build(&p, work.buf, out.buf, &path, &err), -AB_E_BUILD);
 	assert_null(path);
-	expect_contains(&err.msg, "rpm cannot parse the spec for 'demo-app': ");
-	expect_contains(&err.msg, "Illegal char '-'");
+	tu_expect_contains(&err.msg, "rpm cannot parse the spec for 'demo-app': ");
+	tu_expect_contains(&err.msg, "Illegal char '-'");
 	DIR *d = opendir(out.buf);
 	struct dirent *de;
 	size_t n = 0;
@@ -286,8 +243,7 @@ static void build_error_leaves_nothing(void **state)
 	ab_buf_release(&root);
 	ab_buf_release(&work);
 	ab_buf_release(&out);
-	run(NULL, "rm -rf '%s'", dir);
-	free(dir);
+	tu_rmrf(dir);
 }
 
 int main(void)

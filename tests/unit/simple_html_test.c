@@ -13,6 +13,7 @@
 #include "formats/core/buf.h"
 #include "formats/simple_html.h"
 #include "formats/simple_json.h"
+#include "tests/unit/testutil.h"
 
 #define PAGE "https://example.org/simple/flask/"
 
@@ -190,29 +191,6 @@ static void unescape(void **state)
 	}
 }
 
-/* The absolute path of ../shared (or $SHARED): file:// URLs need it. */
-static const char *shared(void)
-{
-	static char abs[4096];
-	const char *s = getenv("SHARED");
-	if (!abs[0] && !realpath(s && *s ? s : "../shared", abs))
-		fail_msg("../shared is missing");
-	return abs;
-}
-
-static int slurp(const char *path, struct ab_buf *b)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return -1;
-	char tmp[65536];
-	size_t n;
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		ab_buf_add(b, tmp, n);
-	fclose(f);
-	return 0;
-}
-
 static void same_file(const struct simple_file *h, const struct simple_file *j, const char *proj)
 {
 	check_str("filename", h->filename, j->filename, proj);
@@ -229,7 +207,7 @@ static void same_file(const struct simple_file *h, const struct simple_file *j, 
 static void pyindex_html_equals_json(void **state)
 {
 	char dir[4096], path[8192], url[8192];
-	snprintf(dir, sizeof(dir), "%.4000s/pyindex/simple", shared());
+	snprintf(dir, sizeof(dir), "%.4000s/pyindex/simple", tu_shared_abs());
 	DIR *d = opendir(dir);
 	assert_non_null(d);
 	struct dirent *e;
@@ -241,9 +219,9 @@ static void pyindex_html_equals_json(void **state)
 		struct simple_page hp = SIMPLE_PAGE_INIT, jp = SIMPLE_PAGE_INIT;
 		struct ab_err err = AB_ERR_INIT;
 		snprintf(path, sizeof(path), "%s/%s/index.html", dir, e->d_name);
-		assert_int_equal(slurp(path, &hb), 0);
+		assert_int_equal(tu_read_file(path, &hb), 0);
 		snprintf(path, sizeof(path), "%s/%s/index.json", dir, e->d_name);
-		assert_int_equal(slurp(path, &jb), 0);
+		assert_int_equal(tu_read_file(path, &jb), 0);
 		snprintf(url, sizeof(url), "file://%s/%s/", dir, e->d_name);
 		assert_int_equal(simple_html_parse_page(ab_buf_str(&hb), url, &hp, &err), 0);
 		/* PEP 691 URLs resolve the same from the directory and from index.json */
@@ -274,11 +252,11 @@ static void pyindex_project_list(void **state)
 	struct ab_buf hb = AB_BUF_INIT, jb = AB_BUF_INIT;
 	struct simple_index hi = SIMPLE_INDEX_INIT, ji = SIMPLE_INDEX_INIT;
 	struct ab_err err = AB_ERR_INIT;
-	snprintf(path, sizeof(path), "%s/pyindex/simple/index.html", shared());
-	assert_int_equal(slurp(path, &hb), 0);
-	snprintf(path, sizeof(path), "%s/pyindex/simple/index.json", shared());
-	assert_int_equal(slurp(path, &jb), 0);
-	snprintf(url, sizeof(url), "file://%s/pyindex/simple/", shared());
+	snprintf(path, sizeof(path), "%s/pyindex/simple/index.html", tu_shared_abs());
+	assert_int_equal(tu_read_file(path, &hb), 0);
+	snprintf(path, sizeof(path), "%s/pyindex/simple/index.json", tu_shared_abs());
+	assert_int_equal(tu_read_file(path, &jb), 0);
+	snprintf(url, sizeof(url), "file://%s/pyindex/simple/", tu_shared_abs());
 	assert_int_equal(simple_html_parse_index(ab_buf_str(&hb), url, &hi, &err), 0);
 	assert_int_equal(simple_json_parse_index(ab_buf_str(&jb), url, &ji, &err), 0);
 	assert_int_equal(hi.nprojects, ji.nprojects);

@@ -8,18 +8,7 @@
 #include <string.h>
 
 #include "formats/tags.h"
-
-/* The set formatted as "a b c" in its own order. */
-static char *set_str(const struct tag_set *s)
-{
-	struct ab_buf b = AB_BUF_INIT;
-	for (size_t i = 0; i < s->n; i++) {
-		if (i)
-			ab_buf_addc(&b, ' ');
-		tag_format(&s->tags[i], &b);
-	}
-	return ab_buf_detach(&b);
-}
+#include "tests/unit/testutil.h"
 
 static void parse_ok(void **state)
 {
@@ -45,7 +34,7 @@ static void parse_ok(void **state)
 		struct tag_set s = TAG_SET_INIT;
 		struct ab_err err = AB_ERR_INIT;
 		assert_int_equal(tags_parse(ab_str_from(cases[i].in), &s, &err), 0);
-		char *got = set_str(&s);
+		char *got = tu_tags_str(s.tags, s.n);
 		assert_string_equal(got, cases[i].want);
 		free(got);
 		tag_set_release(&s);
@@ -177,17 +166,6 @@ static void mac_platforms(void **state)
 	tags_strlist_release(&l);
 }
 
-static char *supported_str(const struct tags_supported *s)
-{
-	struct ab_buf b = AB_BUF_INIT;
-	for (size_t i = 0; i < s->n; i++) {
-		if (i)
-			ab_buf_addc(&b, ' ');
-		tag_format(&s->tags[i], &b);
-	}
-	return ab_buf_detach(&b);
-}
-
 static void supported_lists(void **state)
 {
 	static const char *const win[] = { "Win_AMD64" };
@@ -195,7 +173,7 @@ static void supported_lists(void **state)
 	struct tags_supported s;
 	struct ab_err err = AB_ERR_INIT;
 	assert_int_equal(tags_supported(&t, &s, &err), 0);
-	char *got = supported_str(&s);
+	char *got = tu_tags_str(s.tags, s.n);
 	assert_string_equal(got, "cp33-cp33-win_amd64 cp33-abi3-win_amd64 cp33-none-win_amd64 "
 				 "cp32-abi3-win_amd64 py33-none-win_amd64 py3-none-win_amd64 "
 				 "py32-none-win_amd64 py31-none-win_amd64 py30-none-win_amd64 "
@@ -209,7 +187,7 @@ static void supported_lists(void **state)
 	struct tags_target f = { .py_major = 3, .py_minor = 4, .abis = ft, .nabis = 3,
 				 .os = TAGS_OS_WINDOWS, .arch = "x86" };
 	assert_int_equal(tags_supported(&f, &s, &err), 0);
-	got = supported_str(&s);
+	got = tu_tags_str(s.tags, s.n);
 	assert_string_equal(got, "cp34-cp313t-win32 cp34-abi3t-win32 cp34-none-win32 "
 				 "cp33-abi3t-win32 cp32-abi3t-win32 py34-none-win32 "
 				 "py3-none-win32 py33-none-win32 py32-none-win32 py31-none-win32 "
@@ -222,7 +200,7 @@ static void supported_lists(void **state)
 	struct tags_target p = { .py_major = 3, .py_minor = 0, .impl = TAGS_IMPL_PYPY,
 				 .os = TAGS_OS_LINUX, .arch = "x86_64" };
 	assert_int_equal(tags_supported(&p, &s, &err), 0);
-	got = supported_str(&s);
+	got = tu_tags_str(s.tags, s.n);
 	assert_string_equal(got, "pp30-pypy30_pp73-linux_x86_64 pp30-none-linux_x86_64 "
 				 "py30-none-linux_x86_64 py3-none-linux_x86_64 pp3-none-any "
 				 "py30-none-any py3-none-any");

@@ -13,32 +13,21 @@
 #include <unistd.h>
 
 #include "formats/tarball.h"
+#include "tests/unit/testutil.h"
 
-static char tmp[256];
-
-static void sh_ok(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	int st = system(cmd);
-	if (st != 0)
-		fail_msg("command failed (%d): %s", st, cmd);
-}
+static char *tmp;
 
 static int setup(void **state)
 {
-	snprintf(tmp, sizeof(tmp), "/tmp/tarball_test.XXXXXX");
-	return mkdtemp(tmp) ? 0 : -1;
+	tmp = tu_mkdtemp("tarball_test.");
+	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-	return system(cmd);
+	tu_rmrf(tmp);
+	tmp = NULL;
+	return 0;
 }
 
 static void formats(void **state)
@@ -59,16 +48,16 @@ static void formats(void **state)
 /* A tree with a long path (pax), a symlink, an executable, an empty dir. */
 static void make_tree(const char *dir, const char *order)
 {
-	sh_ok("mkdir -p '%s/a/b' '%s/empty' '%s/%s' && cd '%s' && "
-	      "for f in %s; do echo \"content $f\" > \"a/$f\"; done && "
-	      "printf '#!/bin/sh\\n' > a/run && chmod 700 a/run && chmod 664 a/x && "
-	      "ln -s ../a/x a/b/link && echo deep > '%s/long'",
-	      dir, dir, dir,
-	      "p/very-long-directory-name-that-goes-on-and-on/and-on-and-on-and-on-and-on/"
-	      "and-on-and-on-and-on-more/over-the-ustar-limit",
-	      dir, order,
-	      "p/very-long-directory-name-that-goes-on-and-on/and-on-and-on-and-on-and-on/"
-	      "and-on-and-on-and-on-more/over-the-ustar-limit");
+	tu_sh_ok("mkdir -p '%s/a/b' '%s/empty' '%s/%s' && cd '%s' && "
+		 "for f in %s; do echo \"content $f\" > \"a/$f\"; done && "
+		 "printf '#!/bin/sh\\n' > a/run && chmod 700 a/run && chmod 664 a/x && "
+		 "ln -s ../a/x a/b/link && echo deep > '%s/long'",
+		 dir, dir, dir,
+		 "p/very-long-directory-name-that-goes-on-and-on/and-on-and-on-and-on-and-on/"
+		 "and-on-and-on-and-on-more/over-the-ustar-limit",
+		 dir, order,
+		 "p/very-long-directory-name-that-goes-on-and-on/and-on-and-on-and-on-and-on/"
+		 "and-on-and-on-and-on-more/over-the-ustar-limit");
 }
 
 static void reproducible(void **state)
@@ -77,9 +66,9 @@ static void reproducible(void **state)
 	snprintf(a, sizeof(a), "%s/one", tmp);
 	snprintf(b, sizeof(b), "%s/second/tree", tmp);
 	make_tree(a, "x y z");
-	sh_ok("mkdir -p '%s/second' && sleep 1", tmp);
+	tu_sh_ok("mkdir -p '%s/second' && sleep 1", tmp);
 	make_tree(b, "z y x");
-	sh_ok("touch -d '2001-01-01' '%s/a/x' && chmod 755 '%s/a/b'", b, b);
+	tu_sh_ok("touch -d '2001-01-01' '%s/a/x' && chmod 755 '%s/a/b'", b, b);
 	static const enum tarball_format fs[] = { TARBALL_GZ, TARBALL_ZST, TARBALL_XZ };
 	for (size_t i = 0; i < 3; i++) {
 		struct tarball_opts o = { fs[i], "app-1.0", 1700000000, 0, 0 };
@@ -89,22 +78,22 @@ static void reproducible(void **state)
 		assert_int_equal(tarball_write(a, oa, &o, &err), 0);
 		o.threads = 3; /* the thread count never changes the bytes */
 		assert_int_equal(tarball_write(b, ob, &o, &err), 0);
-		sh_ok("cmp '%s' '%s'", oa, ob);
+		tu_sh_ok("cmp '%s' '%s'", oa, ob);
 		ab_err_release(&err);
 	}
 	/* what is inside: one top directory, sorted, root:root, fixed mtime */
-	sh_ok("cd '%s' && tar --numeric-owner -tvzf a.tar.gz > list && "
-	      "! grep -v ' 0/0 ' list && ! grep -v '2023-11-1[45]' list && "
-	      "tar -tzf a.tar.gz > names && ! grep -v '^app-1.0/' names && "
-	      "sort -c names && head -1 names | grep -qx 'app-1.0/' && "
-	      "grep -q 'app-1.0/a/b/link -> ../a/x' list && "
-	      "grep -q '^-rwxr-xr-x .* app-1.0/a/run$' list && "
-	      "grep -q '^-rw-r--r-- .* app-1.0/a/x$' list && "
-	      "grep -q 'over-the-ustar-limit/long$' names && grep -q 'app-1.0/empty/$' names",
-	      tmp);
-	sh_ok("cd '%s' && mkdir x && tar -C x -xf a.tar.zst && tar -C x -xf a.tar.xz && "
-	      "test \"$(cat x/app-1.0/a/y)\" = 'content y'",
-	      tmp);
+	tu_sh_ok("cd '%s' && tar --numeric-owner -tvzf a.tar.gz > list && "
+		 "! grep -v ' 0/0 ' list && ! grep -v '2023-11-1[45]' list && "
+		 "tar -tzf a.tar.gz > names && ! grep -v '^app-1.0/' names && "
+		 "sort -c names && head -1 names | grep -qx 'app-1.0/' && "
+		 "grep -q 'app-1.0/a/b/link -> ../a/x' list && "
+		 "grep -q '^-rwxr-xr-x .* app-1.0/a/run$' list && "
+		 "grep -q '^-rw-r--r-- .* app-1.0/a/x$' list && "
+		 "grep -q 'over-the-ustar-limit/long$' names && grep -q 'app-1.0/empty/$' names",
+		 tmp);
+	tu_sh_ok("cd '%s' && mkdir x && tar -C x -xf a.tar.zst && tar -C x -xf a.tar.xz && "
+		 "test \"$(cat x/app-1.0/a/y)\" = 'content y'",
+		 tmp);
 }
 
 static void errors(void **state)
@@ -112,13 +101,13 @@ static void errors(void **state)
 	char a[512], out[600];
 	snprintf(a, sizeof(a), "%s/err", tmp);
 	snprintf(out, sizeof(out), "%s/out/e.tar.gz", tmp);
-	sh_ok("mkdir -p '%s/out' && mkdir -p '%s' && echo x > '%s/f' && mkfifo '%s/fifo'", tmp, a, a, a);
+	tu_sh_ok("mkdir -p '%s/out' && mkdir -p '%s' && echo x > '%s/f' && mkfifo '%s/fifo'", tmp, a, a, a);
 	struct tarball_opts o = { TARBALL_GZ, "app-1.0", 0, 0, 0 };
 	struct ab_err err = AB_ERR_INIT;
 	assert_int_equal(tarball_write(a, out, &o, &err), -AB_E_UNSUPPORTED);
 	assert_string_equal(err.msg.buf, "cannot archive a device, fifo or socket");
 	/* nothing left: no output, no temporary file */
-	sh_ok("test -z \"$(ls -A '%s/out')\"", tmp);
+	tu_sh_ok("test -z \"$(ls -A '%s/out')\"", tmp);
 	ab_err_clear(&err);
 	o.top = "a/b";
 	assert_int_equal(tarball_write(a, out, &o, &err), -AB_E_USAGE);

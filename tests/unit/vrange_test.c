@@ -13,6 +13,7 @@
 
 #include "formats/pep440.h"
 #include "formats/vrange.h"
+#include "tests/unit/testutil.h"
 
 /* ---- helpers ---- */
 
@@ -232,27 +233,6 @@ static void seams(void **state)
 
 /* ---- brute force against specifiers.json ---- */
 
-static json_t *load_vectors(void)
-{
-	char path[4096];
-	const char *shared = getenv("SHARED");
-	json_error_t jerr;
-	json_t *root;
-	const char *dirs[] = { shared, "../shared" };
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		if (!dirs[i])
-			continue;
-		snprintf(path, sizeof(path), "%s/vectors/specifiers.json", dirs[i]);
-		root = json_load_file(path, 0, &jerr);
-		if (root)
-			return root;
-		if (shared && i == 0)
-			break; /* $SHARED set but wrong: that is an error, not a fallback */
-	}
-	fail_msg("cannot read specifiers.json (set SHARED to the shared directory)");
-	return NULL;
-}
-
 struct probe_set {
 	size_t n;
 	struct pep440_version **v;
@@ -289,7 +269,7 @@ struct rcase {
 
 static void property(void **state)
 {
-	json_t *root = load_vectors();
+	json_t *root = tu_load_vector("specifiers.json");
 	json_t *cases_j = json_object_get(root, "cases");
 	struct rcase *rc = calloc(json_array_size(cases_j), sizeof(*rc));
 	size_t nrc = 0, nchecks = 0, i, k;

@@ -11,19 +11,7 @@
 #include <string.h>
 
 #include "builder/zipdir.h"
-
-static int slurp(const char *path, struct ab_buf *b)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return -1;
-	char tmp[65536];
-	size_t n;
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		ab_buf_add(b, tmp, n);
-	fclose(f);
-	return 0;
-}
+#include "tests/unit/testutil.h"
 
 /* What the index client does: the last 64 KiB, then the directory, then
  * the member, each a slice of the file (a range request). */
@@ -53,8 +41,7 @@ out:
 static void every_wheel(void **state)
 {
 	char dir[4096], p[8192];
-	const char *s = getenv("SHARED");
-	snprintf(dir, sizeof(dir), "%.4000s/pyindex/files", s && *s ? s : "../shared");
+	snprintf(dir, sizeof(dir), "%.4000s/pyindex/files", tu_shared());
 	DIR *d = opendir(dir);
 	assert_non_null(d);
 	struct dirent *e;
@@ -66,9 +53,9 @@ static void every_wheel(void **state)
 		struct ab_buf whl = AB_BUF_INIT, side = AB_BUF_INIT, md = AB_BUF_INIT;
 		struct ab_err err = AB_ERR_INIT;
 		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		assert_int_equal(slurp(p, &whl), 0);
+		assert_int_equal(tu_read_file(p, &whl), 0);
 		snprintf(p, sizeof(p), "%s/%s.metadata", dir, e->d_name);
-		assert_int_equal(slurp(p, &side), 0);
+		assert_int_equal(tu_read_file(p, &side), 0);
 		if (metadata_of(ab_buf_str(&whl), &md, &err) < 0)
 			fail_msg("%s: %s", e->d_name, err.msg.buf);
 		assert_int_equal(md.len, side.len);
