@@ -18,7 +18,7 @@ PKGS := libarchive libcurl libgit2 rpm yaml-0.1 jansson libcrypto
 DEB_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
 	libarchive-dev libcurl4-openssl-dev libgit2-dev librpm-dev libyaml-dev \
 	libjansson-dev libssl-dev libcmocka-dev python3 python3-venv hyperfine \
-	rpm lintian
+	rpm lintian supervisor systemd
 
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
@@ -73,9 +73,12 @@ build/san/libappbuild.a: $(SAN_OBJ)
 build/san/appbuild: $(SAN_CLI_OBJ) build/san/libappbuild.a
 	$(CC) $(SAN_FLAGS) -o $@ $(SAN_CLI_OBJ) build/san/libappbuild.a $(LDLIBS)
 
-build/san/bin/%: build/san/tests/unit/%.o build/san/libappbuild.a
+# Every unit test also links tests/unit/testutil.c (shared helpers; it does
+# not end in _test.c, so it is no test itself).
+build/san/bin/%: build/san/tests/unit/%.o build/san/tests/unit/testutil.o build/san/libappbuild.a
 	@mkdir -p $(@D)
-	$(CC) $(SAN_FLAGS) -o $@ $< build/san/libappbuild.a $(LDLIBS) -lcmocka
+	$(CC) $(SAN_FLAGS) -o $@ $< build/san/tests/unit/testutil.o build/san/libappbuild.a \
+		$(LDLIBS) -lcmocka
 
 build/san/bin/vectors: $(VEC_SRC:%.c=build/san/%.o) build/san/libappbuild.a
 	@mkdir -p $(@D)
@@ -116,7 +119,7 @@ fuzz: $(FUZZ_BIN)
 
 demo:
 	@$(MAKE) --no-print-directory deps
-	@$(MAKE) --no-print-directory build/appbuild
+	@$(MAKE) --no-print-directory build/appbuild build/appbuild-supervisor
 	@sh examples/demo.sh
 
 BENCH_SRC := $(sort $(wildcard bench/*.c))
@@ -157,7 +160,8 @@ clean:
 # builder/*/*.c glob (the fuzz target and unit tests use them from there); its
 # main() is builder/supervisor/cmd/main.c, one level deeper than the glob.
 SUP_SRC := $(sort $(wildcard builder/supervisor/*.c)) builder/supervisor/cmd/main.c \
-	formats/core/buf.c formats/core/err.c formats/core/mem.c formats/core/str.c
+	formats/core/buf.c formats/core/err.c formats/core/mem.c formats/core/str.c \
+	formats/yamldoc.c formats/suggest.c
 SUP_LIBS = $(shell $(PKG_CONFIG) --libs yaml-0.1 2>/dev/null || echo -lyaml)
 
 .PHONY: bench-supervisor
@@ -193,3 +197,15 @@ build/san/bin/fuzz_resolve: tests/conformance/fuzz_resolve.c $(CONF_LIB) build/s
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -o $@ tests/conformance/fuzz_resolve.c $(CONF_LIB) \
 		build/san/libappbuild.a $(LDLIBS)
+
+# --- embedded templates (issue #7) ---
+# templates/*.in (the bundle's launcher, supervisor.yaml, ...) become
+# build/templates.c through templates/embed.sh (od + awk) and land in every
+# libappbuild.a (cli/cmd_bundle.c reads them through templates/templates.h).
+TPL_IN := $(sort $(wildcard templates/*.in))
+build/templates.c: templates/embed.sh $(TPL_IN)
+	@mkdir -p $(@D)
+	sh templates/embed.sh $(TPL_IN) >$@.tmp && mv $@.tmp $@
+build/libappbuild.a: build/obj/build/templates.o
+build/san/libappbuild.a: build/san/build/templates.o
+build/fuzz/libappbuild.a: build/fuzz/obj/build/templates.o
