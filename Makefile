@@ -209,3 +209,12 @@ build/templates.c: templates/embed.sh $(TPL_IN)
 build/libappbuild.a: build/obj/build/templates.o
 build/san/libappbuild.a: build/san/build/templates.o
 build/fuzz/libappbuild.a: build/fuzz/obj/build/templates.o
+
+# --- rendering for other supervisors (issue #8) ---
+# builder/svcrender.c is in libappbuild.a; this driver renders a
+# supervisor.yaml for tests/cli/08*-render-*.sh until `appbuild bundle` does.
+build/san/svcrender-drv: tests/supervisor/svcrender_drv.c build/san/libappbuild.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -o $@ $< build/san/libappbuild.a $(LDLIBS)
+
+check-run: build/san/svcrender-drv
