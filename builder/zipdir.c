@@ -52,7 +52,10 @@ int zipdir_find_eocd(struct zipdir *z, struct ab_str tail, uint64_t file_size, s
 			if (i < 20 || u32(e - 20) != SIG_LOC64)
 				return ab_err_set(err, AB_E_PARSE, "zip64 locator missing");
 			uint64_t r64 = u64(e - 20 + 8);
-			if (r64 < tail_off || r64 - tail_off + 56 > i - 20)
+			/* in the tail, 56 bytes before the locator (no overflow:
+			 * r64 comes from the file) */
+			if (r64 < tail_off || r64 - tail_off > i - 20 ||
+			    (i - 20) - (r64 - tail_off) < 56)
 				return ab_err_set(
 					err, AB_E_UNSUPPORTED,
 					"zip64 end of central directory outside the tail");

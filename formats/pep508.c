@@ -6,6 +6,8 @@
  * (pep440_specset_parse), and the marker to marker.c. */
 #include "formats/pep508.h"
 
+#include "formats/core/unicode.h"
+
 #include <stdlib.h>
 #include <stdarg.h>
 #include <string.h>
@@ -220,6 +222,17 @@ int pep508_parse(struct ab_str s, struct pep508_req *out, struct ab_err *err)
 	if (nul) {
 		rc = fail(&p, (size_t)(nul - s.ptr), "NUL byte in requirement");
 		goto out;
+	}
+	/* Nor can invalid UTF-8 be: packaging works on str, and a file that
+	 * is not UTF-8 never reaches it. */
+	for (size_t i = 0; i < s.len;) {
+		uint32_t cp;
+		size_t k = ab_utf8_decode(s.ptr + i, s.len - i, &cp);
+		if (!k) {
+			rc = fail(&p, i, "invalid UTF-8 in requirement");
+			goto out;
+		}
+		i += k;
 	}
 	skip_ws(&p);
 	l = identifier(&p);

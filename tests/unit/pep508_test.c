@@ -80,6 +80,7 @@ static const struct {
 	{ "a-", "expected semicolon (after name with no version specifier) or end", 2 },
 	{ "name 1.0", "expected semicolon (after name with no version specifier) or end", 6 },
 	{ "name==", "expected version after '=='", 7 },
+	{ "name===\xc2`", "invalid UTF-8 in requirement", 8 },
 	{ "name >= ; os_name == 'a'", "expected version after '>='", 9 },
 	{ "name>=1,<", "expected version after '<'", 10 },
 	{ "name (~= )", "expected version after '~='", 10 },
