@@ -25,23 +25,13 @@
 #include "builder/plan.h"
 #include "builder/sdist.h"
 #include "cli/cli.h"
+#include "cli/planopts.h"
 #include "formats/core/mem.h"
 #include "formats/names.h"
 #include "templates/templates.h"
 
 struct bundle_opts {
-	const char *index_url;
-	struct opt_list extra_index_url;
-	struct opt_list find_links;
-	bool no_index;
-	bool pre;
-	struct opt_list only_binary;
-	struct opt_list no_binary;
-	bool prefer_binary;
-	const char *python_version;
-	struct opt_list platform;
-	const char *cache_dir;
-	bool offline;
+	struct planopts src; /* sources and target, as every resolving command */
 	const char *output;
 	const char *format;
 	const char *python;
@@ -51,30 +41,7 @@ struct bundle_opts {
 static const char *const format_choices[] = { "tar.gz", "tar.zst", "tar.xz", NULL };
 
 static const struct cli_option bundle_options[] = {
-	{ "index-url", 'i', OPT_STRING, offsetof(struct bundle_opts, index_url), "URL",
-	  "the primary index (default https://pypi.org/simple/)", NULL, NULL },
-	{ "extra-index-url", 0, OPT_LIST, offsetof(struct bundle_opts, extra_index_url), "URL",
-	  "another index", NULL, NULL },
-	{ "find-links", 'f', OPT_LIST, offsetof(struct bundle_opts, find_links), "PATH",
-	  "a directory or HTML page of distributions", NULL, NULL },
-	{ "no-index", 0, OPT_BOOL, offsetof(struct bundle_opts, no_index), NULL,
-	  "use no index, only --find-links", NULL, NULL },
-	{ "pre", 0, OPT_BOOL, offsetof(struct bundle_opts, pre), NULL,
-	  "allow pre-releases and development versions", NULL, NULL },
-	{ "only-binary", 0, OPT_LIST, offsetof(struct bundle_opts, only_binary), "NAMES",
-	  "use no sdists of these (comma-separated, :all:, :none:)", NULL, NULL },
-	{ "no-binary", 0, OPT_LIST, offsetof(struct bundle_opts, no_binary), "NAMES",
-	  "use no wheels of these (comma-separated, :all:, :none:)", NULL, NULL },
-	{ "prefer-binary", 0, OPT_BOOL, offsetof(struct bundle_opts, prefer_binary), NULL,
-	  "prefer an older wheel to a newer sdist", NULL, NULL },
-	{ "python-version", 0, OPT_STRING, offsetof(struct bundle_opts, python_version), "X.Y",
-	  "the target python (default: the --python interpreter's)", NULL, NULL },
-	{ "platform", 0, OPT_LIST, offsetof(struct bundle_opts, platform), "TAG",
-	  "a target platform tag, best first (default: the host's)", NULL, NULL },
-	{ "cache-dir", 0, OPT_STRING, offsetof(struct bundle_opts, cache_dir), "DIR",
-	  "the cache (default $XDG_CACHE_HOME/appbuild)", NULL, NULL },
-	{ "offline", 0, OPT_BOOL, offsetof(struct bundle_opts, offline), NULL,
-	  "answer from the cache only", NULL, NULL },
+	PLANOPTS_TABLE(struct bundle_opts, src),
 	{ "output", 'o', OPT_STRING, offsetof(struct bundle_opts, output), "FILE",
 	  "write here (default DIR/dist/<name>-<version>.tar.gz)", NULL, NULL },
 	{ "format", 0, OPT_STRING, offsetof(struct bundle_opts, format), "FORMAT",
@@ -632,24 +599,8 @@ int cmd_bundle(struct cmd_ctx *ctx, struct ab_err *err)
 	b.app = app;
 	b.out = &ctx->cli->out;
 	memset(&po, 0, sizeof(po));
-	po.index_url = o->index_url;
-	po.extra_index_url = o->extra_index_url.v;
-	po.nextra_index_url = o->extra_index_url.n;
-	po.find_links = o->find_links.v;
-	po.nfind_links = o->find_links.n;
-	po.no_index = o->no_index;
-	po.pre = o->pre;
-	po.only_binary = o->only_binary.v;
-	po.nonly_binary = o->only_binary.n;
-	po.no_binary = o->no_binary.v;
-	po.nno_binary = o->no_binary.n;
-	po.prefer_binary = o->prefer_binary;
-	po.python_version = o->python_version;
-	po.platform = o->platform.v;
-	po.nplatform = o->platform.n;
+	planopts_apply(&o->src, &po);
 	po.python = o->python;
-	po.cache_dir = o->cache_dir;
-	po.offline = o->offline;
 	po.exact = true;
 	/* plan_prepare first: plan_release() needs it to have run */
 	r = plan_prepare(&b.plan, app, &po, b.out, err);

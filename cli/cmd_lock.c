@@ -10,22 +10,12 @@
 #include "builder/lock.h"
 #include "builder/plan.h"
 #include "cli/cli.h"
+#include "cli/planopts.h"
 
 struct lock_opts {
-	const char *index_url;
-	struct opt_list extra_index_url;
-	struct opt_list find_links;
-	bool no_index;
-	bool pre;
-	struct opt_list only_binary;
-	struct opt_list no_binary;
-	bool prefer_binary;
-	const char *python_version;
-	struct opt_list platform;
+	struct planopts src; /* sources and target, as every resolving command */
 	const char *output;
 	const char *format;
-	const char *cache_dir;
-	bool offline;
 	bool upgrade;
 	struct opt_list upgrade_package;
 	bool lowest;
@@ -36,34 +26,11 @@ struct lock_opts {
 static const char *const format_choices[] = { "requirements", "pylock", NULL };
 
 static const struct cli_option lock_options[] = {
-	{ "index-url", 'i', OPT_STRING, offsetof(struct lock_opts, index_url), "URL",
-	  "the primary index (default https://pypi.org/simple/)", NULL, NULL },
-	{ "extra-index-url", 0, OPT_LIST, offsetof(struct lock_opts, extra_index_url), "URL",
-	  "another index", NULL, NULL },
-	{ "find-links", 'f', OPT_LIST, offsetof(struct lock_opts, find_links), "PATH",
-	  "a directory or HTML page of distributions", NULL, NULL },
-	{ "no-index", 0, OPT_BOOL, offsetof(struct lock_opts, no_index), NULL,
-	  "use no index, only --find-links", NULL, NULL },
-	{ "pre", 0, OPT_BOOL, offsetof(struct lock_opts, pre), NULL,
-	  "allow pre-releases and development versions", NULL, NULL },
-	{ "only-binary", 0, OPT_LIST, offsetof(struct lock_opts, only_binary), "NAMES",
-	  "use no sdists of these (comma-separated, :all:, :none:)", NULL, NULL },
-	{ "no-binary", 0, OPT_LIST, offsetof(struct lock_opts, no_binary), "NAMES",
-	  "use no wheels of these (comma-separated, :all:, :none:)", NULL, NULL },
-	{ "prefer-binary", 0, OPT_BOOL, offsetof(struct lock_opts, prefer_binary), NULL,
-	  "prefer an older wheel to a newer sdist", NULL, NULL },
-	{ "python-version", 0, OPT_STRING, offsetof(struct lock_opts, python_version), "X.Y",
-	  "the target python (default: the host's python3)", NULL, NULL },
-	{ "platform", 0, OPT_LIST, offsetof(struct lock_opts, platform), "TAG",
-	  "a target platform tag, best first (default: the host's)", NULL, NULL },
+	PLANOPTS_TABLE(struct lock_opts, src),
 	{ "output", 'o', OPT_STRING, offsetof(struct lock_opts, output), "FILE",
 	  "write here (default DIR/dependencies.lock or DIR/pylock.toml)", NULL, NULL },
 	{ "format", 0, OPT_STRING, offsetof(struct lock_opts, format), "FORMAT",
 	  "requirements (pip, default) or pylock (PEP 751)", format_choices, NULL },
-	{ "cache-dir", 0, OPT_STRING, offsetof(struct lock_opts, cache_dir), "DIR",
-	  "the cache (default $XDG_CACHE_HOME/appbuild)", NULL, NULL },
-	{ "offline", 0, OPT_BOOL, offsetof(struct lock_opts, offline), NULL,
-	  "answer from the cache only", NULL, NULL },
 	{ "upgrade", 'U', OPT_BOOL, offsetof(struct lock_opts, upgrade), NULL,
 	  "ignore the pins of the existing lock", NULL, NULL },
 	{ "upgrade-package", 'P', OPT_LIST, offsetof(struct lock_opts, upgrade_package), "NAME",
@@ -95,23 +62,7 @@ const struct cmd_spec lock_spec = {
 static void plan_opts_from(const struct lock_opts *o, struct plan_opts *po)
 {
 	memset(po, 0, sizeof(*po));
-	po->index_url = o->index_url;
-	po->extra_index_url = o->extra_index_url.v;
-	po->nextra_index_url = o->extra_index_url.n;
-	po->find_links = o->find_links.v;
-	po->nfind_links = o->find_links.n;
-	po->no_index = o->no_index;
-	po->pre = o->pre;
-	po->only_binary = o->only_binary.v;
-	po->nonly_binary = o->only_binary.n;
-	po->no_binary = o->no_binary.v;
-	po->nno_binary = o->no_binary.n;
-	po->prefer_binary = o->prefer_binary;
-	po->python_version = o->python_version;
-	po->platform = o->platform.v;
-	po->nplatform = o->platform.n;
-	po->cache_dir = o->cache_dir;
-	po->offline = o->offline;
+	planopts_apply(&o->src, po);
 	po->upgrade = o->upgrade;
 	po->upgrade_package = o->upgrade_package.v;
 	po->nupgrade_package = o->upgrade_package.n;
