@@ -14,10 +14,10 @@ CLANG ?= clang
 PKG_CONFIG ?= pkg-config
 SHARED ?= $(abspath ../shared)
 
-PKGS := libarchive libcurl libgit2 rpm yaml-0.1 jansson libcrypto
+PKGS := libarchive libcurl libgit2 rpm yaml-0.1 jansson libcrypto libelf
 DEB_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
 	libarchive-dev libcurl4-openssl-dev libgit2-dev librpm-dev libyaml-dev \
-	libjansson-dev libssl-dev libcmocka-dev python3 python3-venv hyperfine \
+	libjansson-dev libssl-dev libelf-dev libcmocka-dev python3 python3-venv hyperfine \
 	rpm lintian supervisor systemd
 
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)

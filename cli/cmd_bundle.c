@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "builder/bundle.h"
+#include "builder/elfscan.h"
 #include "builder/install.h"
 #include "builder/interp.h"
 #include "builder/plan.h"
@@ -81,6 +82,7 @@ struct bctx {
 	char commit[41];
 	bool has_commit;
 	char **wheels; /* cache paths, per lock package */
+	struct elfscan libs; /* DT_NEEDED of the environment's ELF files */
 };
 
 static int io_fail(struct ab_err *err, const char *path, const char *what)
@@ -338,6 +340,40 @@ out:
 	return r;
 }
 
+/* The sonames the host must provide (elfscan.h): one warning per soname
+ * that external-dependencies.txt does not name, so `bin/launch check` and
+ * the operator know of it. */
+static int scan_libraries(struct bctx *b, struct ab_err *err)
+{
+	struct ab_buf root = AB_BUF_INIT, files = AB_BUF_INIT;
+	ab_buf_addf(&root, "%s/venv", b->stage);
+	int r = elfscan_tree(root.buf, &b->libs, err);
+	const struct extdeps *d = b->app->has_extdeps ? &b->app->extdeps : NULL;
+	for (size_t i = 0; r >= 0 && i < b->libs.n; i++) {
+		const struct elfscan_lib *l = &b->libs.libs[i];
+		if (l->provider != ELFSCAN_HOST || elfscan_covered(l, d))
+			continue;
+		ab_buf_reset(&files);
+		for (size_t k = 0; k < l->nfiles && k < 2; k++)
+			ab_buf_addf(&files, "%svenv/%s", k ? ", " : "", l->files[k]);
+		if (l->nfiles > 2)
+			ab_buf_addf(&files, " and %zu more", l->nfiles - 2);
+		if (l->name)
+			ab_warn(b->out, NULL,
+				"'%s' (needed by %s) is not in external-dependencies.txt: add "
+				"'%s' (Debian package %s)",
+				l->soname, files.buf, l->name, l->debian);
+		else
+			ab_warn(b->out, NULL,
+				"'%s' (needed by %s) is not in external-dependencies.txt: add the "
+				"package that provides it",
+				l->soname, files.buf);
+	}
+	ab_buf_release(&root);
+	ab_buf_release(&files);
+	return r;
+}
+
 static const char *const extdeps_ops[] = { "<", "<=", "==", "!=", ">=", ">", "~=" };
 
 static char *extdeps_spec(const struct extdeps_entry *e)
@@ -441,10 +477,37 @@ static int write_manifest(struct bctx *b, struct ab_err *err)
 		json_t *x = json_object();
 		json_object_set_new(x, "name", json_string(e->name));
 		json_object_set_new(x, "specifier", json_string(spec));
+		/* the scanned sonames it covers: what `bin/launch check` looks for */
+		json_t *libs = json_array();
+		struct extdeps one = { 1, (struct extdeps_entry *)e, 1 };
+		for (size_t k = 0; k < b->libs.n; k++)
+			if (b->libs.libs[k].provider == ELFSCAN_HOST &&
+			    elfscan_covered(&b->libs.libs[k], &one))
+				json_array_append_new(libs, json_string(b->libs.libs[k].soname));
+		json_object_set_new(x, "libraries", libs);
 		json_array_append_new(ext, x);
 		free(spec);
 	}
 	json_object_set_new(doc, "external_dependencies", ext);
+	json_t *needed = json_array();
+	for (size_t i = 0; i < b->libs.n; i++) {
+		const struct elfscan_lib *lb = &b->libs.libs[i];
+		json_t *x = json_object();
+		json_object_set_new(x, "soname", json_string(lb->soname));
+		json_object_set_new(x, "provider", json_string(elfscan_provider_str(lb->provider)));
+		json_object_set_new(x, "name", jstr(lb->name));
+		json_object_set_new(x, "debian_package", jstr(lb->debian));
+		json_t *by = json_array();
+		for (size_t k = 0; k < lb->nfiles; k++) {
+			struct ab_buf s = AB_BUF_INIT;
+			ab_buf_addf(&s, "venv/%s", lb->files[k]);
+			json_array_append_new(by, json_string(s.buf));
+			ab_buf_release(&s);
+		}
+		json_object_set_new(x, "needed_by", by);
+		json_array_append_new(needed, x);
+	}
+	json_object_set_new(doc, "needed_libraries", needed);
 	return write_json(b, "appbuild.json", doc, err);
 }
 
@@ -547,6 +610,8 @@ static int stage_tree(struct bctx *b, struct ab_err *err)
 	if (r < 0)
 		goto out;
 	r = fetch_and_install(b, err);
+	if (r >= 0)
+		r = scan_libraries(b, err);
 	if (r < 0)
 		goto out;
 	render_processes(b, &procs);
@@ -691,6 +756,7 @@ out:
 		for (size_t i = 0; i < b.plan.lock.n; i++)
 			free(b.wheels[i]);
 	free(b.wheels);
+	elfscan_release(&b.libs);
 	plan_release(&b.plan);
 	if (have_py)
 		interp_release(&b.py);

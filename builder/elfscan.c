@@ -1,0 +1,378 @@
+/* elfscan.c - DT_NEEDED sonames of the ELF files of a tree (see elfscan.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "builder/elfscan.h"
+#include "formats/core/buf.h"
+#include "formats/core/mem.h"
+
+/* glibc's shared objects (glibc 2.36 `make install`: the libraries of
+ * libc6 on Debian), matched by their name before ".so". libcrypt is not
+ * here: glibc dropped it for libxcrypt (Debian's libcrypt1). */
+static const char *const libc_stems[] = {
+	"libBrokenLocale", "libanl",	   "libc",	     "libc_malloc_debug", "libdl",
+	"libm",		   "libmemusage", "libmvec",	     "libnsl",		  "libnss_compat",
+	"libnss_dns",	   "libnss_files", "libnss_hesiod", "libpcprofile",	  "libpthread",
+	"libresolv",	   "librt",	   "libthread_db",  "libutil",
+	/* not glibc, but libc6 depends on it and every manylinux policy
+	 * allows it: the unwinder of C++ and Rust extensions */
+	"libgcc_s",
+};
+
+/* The dynamic loaders (PT_INTERP targets, also in DT_NEEDED), per ABI. */
+static const char *const loaders[] = {
+	"ld-linux-x86-64.so.2", "ld-linux.so.2",	  "ld-linux-aarch64.so.1",
+	"ld-linux-armhf.so.3",	"ld-linux-riscv64-lp64d.so.1", "ld64.so.1",
+	"ld64.so.2",		"ld.so.1",
+};
+
+/* soname -> external-dependencies.txt name, Debian (bookworm) package. From
+ * the shlibs files of the library packages, as ../shared/pyindex/NEEDED.txt
+ * records them for the index's wheels; the names are upstream project
+ * names, the ones a user would write. Sorted by soname (bsearch). */
+static const struct known {
+	const char *soname, *name, *debian;
+} known[] = {
+	{ "libargon2.so.1", "libargon2", "libargon2-1" },
+	{ "libblas.so.3", "blas", "libblas3" },
+	{ "libcares.so.2", "c-ares", "libc-ares2" },
+	{ "libcrypt.so.1", "libxcrypt", "libcrypt1" },
+	{ "libcrypto.so.1.1", "openssl", "libssl1.1" },
+	{ "libcrypto.so.3", "openssl", "libssl3" },
+	{ "libdouble-conversion.so.3", "double-conversion", "libdouble-conversion3" },
+	{ "libev.so.4", "libev", "libev4" },
+	{ "libexslt.so.0", "libxslt", "libxslt1.1" },
+	{ "libffi.so.7", "libffi", "libffi7" },
+	{ "libffi.so.8", "libffi", "libffi8" },
+	{ "libfreetype.so.6", "freetype", "libfreetype6" },
+	{ "libgomp.so.1", "libgomp", "libgomp1" },
+	{ "libimagequant.so.0", "libimagequant", "libimagequant0" },
+	{ "libjpeg.so.62", "libjpeg", "libjpeg62-turbo" },
+	{ "liblapack.so.3", "lapack", "liblapack3" },
+	{ "liblber-2.4.so.2", "openldap", "libldap-2.4-2" },
+	{ "liblber-2.5.so.0", "openldap", "libldap-2.5-0" },
+	{ "liblber.so.2", "openldap", "libldap2" },
+	{ "liblcms2.so.2", "lcms2", "liblcms2-2" },
+	{ "libldap-2.4.so.2", "openldap", "libldap-2.4-2" },
+	{ "libldap-2.5.so.0", "openldap", "libldap-2.5-0" },
+	{ "libldap.so.2", "openldap", "libldap2" },
+	{ "libmariadb.so.3", "mariadb", "libmariadb3" },
+	{ "libmemcached.so.11", "libmemcached", "libmemcached11" },
+	{ "libopenjp2.so.7", "openjpeg", "libopenjp2-7" },
+	{ "libpq.so.5", "libpq", "libpq5" },
+	{ "libraqm.so.0", "libraqm", "libraqm0" },
+	{ "libsasl2.so.2", "cyrus-sasl", "libsasl2-2" },
+	{ "libsodium.so.23", "libsodium", "libsodium23" },
+	{ "libssl.so.1.1", "openssl", "libssl1.1" },
+	{ "libssl.so.3", "openssl", "libssl3" },
+	{ "libstdc++.so.6", "libstdc++", "libstdc++6" },
+	{ "libtiff.so.5", "libtiff", "libtiff5" },
+	{ "libtiff.so.6", "libtiff", "libtiff6" },
+	{ "libwebp.so.7", "libwebp", "libwebp7" },
+	{ "libwebpdemux.so.2", "libwebp", "libwebpdemux2" },
+	{ "libwebpmux.so.3", "libwebp", "libwebpmux3" },
+	{ "libxcb.so.1", "libxcb", "libxcb1" },
+	{ "libxml2.so.2", "libxml2", "libxml2" },
+	{ "libxslt.so.1", "libxslt", "libxslt1.1" },
+	{ "libyaml-0.so.2", "libyaml", "libyaml-0-2" },
+	{ "libz.so.1", "zlib", "zlib1g" },
+	{ "libzmq.so.5", "libzmq", "libzmq5" },
+};
+
+static int cmp_known(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct known *)elem)->soname);
+}
+
+bool elfscan_lookup(const char *soname, const char **name, const char **debian)
+{
+	const struct known *k =
+		bsearch(soname, known, AB_ARRAY_SIZE(known), sizeof(*known), cmp_known);
+	if (!k)
+		return false;
+	*name = k->name;
+	*debian = k->debian;
+	return true;
+}
+
+/* The length of the soname's stem: what precedes ".so" (the whole name
+ * when it has none). */
+static size_t stem_len(const char *soname)
+{
+	const char *so = strstr(soname, ".so");
+	while (so && so[3] && so[3] != '.')
+		so = strstr(so + 1, ".so");
+	return so ? (size_t)(so - soname) : strlen(soname);
+}
+
+enum elfscan_provider elfscan_classify(const char *soname)
+{
+	for (size_t i = 0; i < AB_ARRAY_SIZE(loaders); i++)
+		if (!strcmp(soname, loaders[i]))
+			return ELFSCAN_LIBC;
+	size_t n = stem_len(soname);
+	for (size_t i = 0; i < AB_ARRAY_SIZE(libc_stems); i++)
+		if (strlen(libc_stems[i]) == n && !strncmp(soname, libc_stems[i], n))
+			return ELFSCAN_LIBC;
+	if (!strncmp(soname, "libpython", 9))
+		return ELFSCAN_PYTHON;
+	return ELFSCAN_HOST;
+}
+
+const char *elfscan_provider_str(enum elfscan_provider p)
+{
+	switch (p) {
+	case ELFSCAN_BUNDLE:
+		return "bundle";
+	case ELFSCAN_LIBC:
+		return "libc";
+	case ELFSCAN_PYTHON:
+		return "python";
+	case ELFSCAN_HOST:
+		break;
+	}
+	return "host";
+}
+
+bool elfscan_covered(const struct elfscan_lib *lib, const struct extdeps *d)
+{
+	size_t sl = stem_len(lib->soname);
+	for (size_t i = 0; d && i < d->n; i++) {
+		const char *n = d->entries[i].name;
+		if ((lib->name && !strcasecmp(n, lib->name)) ||
+		    (lib->debian && !strcasecmp(n, lib->debian)) || !strcasecmp(n, lib->soname) ||
+		    (strlen(n) == sl && !strncasecmp(n, lib->soname, sl)))
+			return true;
+	}
+	return false;
+}
+
+/* One (soname, file) pair found while walking. */
+struct need {
+	char *soname; /* owned */
+	size_t file;  /* index into walk.files */
+};
+
+struct walk {
+	struct ab_buf path; /* root + "/" + the current relative path */
+	size_t root_len;
+	char **base;	    /* base names of every file and link (owned) */
+	size_t nbase, capbase;
+	char **files;	    /* relative paths of the ELF files (owned) */
+	size_t nfiles, capfiles;
+	struct need *needs;
+	size_t nneeds, capneeds;
+};
+
+static pthread_once_t elf_once = PTHREAD_ONCE_INIT;
+static bool elf_ok;
+
+static void elf_init(void)
+{
+	elf_ok = elf_version(EV_CURRENT) != EV_NONE;
+}
+
+static bool has_suffix(const char *s, const char *suf)
+{
+	size_t n = strlen(s), m = strlen(suf);
+	return n >= m && !memcmp(s + n - m, suf, m);
+}
+
+/* The DT_NEEDED entries of the ELF file open on fd (its path in w->path). */
+static int read_needed(struct walk *w, int fd, struct ab_err *err)
+{
+	const char *rel = w->path.buf + w->root_len + 1;
+	Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	int r = 0;
+	if (!e || elf_kind(e) != ELF_K_ELF) {
+		r = ab_err_set(err, AB_E_PARSE, "cannot read ELF file '%s': %s", rel,
+			       elf_errmsg(-1));
+		goto out;
+	}
+	AB_GROW(w->files, w->capfiles, w->nfiles + 1);
+	size_t fi = w->nfiles;
+	w->files[w->nfiles++] = ab_xstrdup(rel);
+	for (Elf_Scn *scn = elf_nextscn(e, NULL); scn; scn = elf_nextscn(e, scn)) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC || !sh.sh_entsize)
+			continue;
+		Elf_Data *data = elf_getdata(scn, NULL);
+		size_t n = data ? sh.sh_size / sh.sh_entsize : 0;
+		for (size_t i = 0; i < n; i++) {
+			GElf_Dyn dyn;
+			if (!gelf_getdyn(data, (int)i, &dyn) || dyn.d_tag == DT_NULL)
+				break;
+			if (dyn.d_tag != DT_NEEDED)
+				continue;
+			const char *so = elf_strptr(e, sh.sh_link, dyn.d_un.d_val);
+			if (!so) {
+				r = ab_err_set(err, AB_E_PARSE,
+					       "bad DT_NEEDED string in ELF file '%s'", rel);
+				goto out;
+			}
+			AB_GROW(w->needs, w->capneeds, w->nneeds + 1);
+			w->needs[w->nneeds++] = (struct need){ ab_xstrdup(so), fi };
+		}
+	}
+out:
+	if (r < 0)
+		ab_err_locate(err, rel, 0, 0);
+	elf_end(e);
+	return r;
+}
+
+static int scan_file(struct walk *w, struct ab_err *err)
+{
+	int fd = open(w->path.buf, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return ab_err_set(err, AB_E_IO, "cannot open '%s': %s", w->path.buf,
+				  strerror(errno));
+	unsigned char magic[4];
+	int r = 0;
+	ssize_t got = pread(fd, magic, sizeof(magic), 0);
+	if (got == 4 && !memcmp(magic, ELFMAG, SELFMAG))
+		r = read_needed(w, fd, err);
+	else if (got < 0)
+		r = ab_err_set(err, AB_E_IO, "cannot read '%s': %s", w->path.buf,
+			       strerror(errno));
+	close(fd);
+	return r;
+}
+
+static int walk_dir(struct walk *w, struct ab_err *err)
+{
+	DIR *d = opendir(w->path.buf);
+	if (!d)
+		return ab_err_set(err, AB_E_IO, "cannot open directory '%s': %s", w->path.buf,
+				  strerror(errno));
+	size_t len = w->path.len;
+	int r = 0;
+	struct dirent *de;
+	while (r >= 0 && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		ab_buf_truncate(&w->path, len);
+		ab_buf_addf(&w->path, "/%s", de->d_name);
+		struct stat st;
+		if (lstat(w->path.buf, &st) < 0) {
+			r = ab_err_set(err, AB_E_IO, "cannot stat '%s': %s", w->path.buf,
+				       strerror(errno));
+			break;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			r = walk_dir(w, err);
+			continue;
+		}
+		if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+			continue;
+		AB_GROW(w->base, w->capbase, w->nbase + 1);
+		w->base[w->nbase++] = ab_xstrdup(de->d_name);
+		/* the bulk of an environment is Python source and bytecode:
+		 * skip it unread */
+		if (S_ISREG(st.st_mode) && st.st_size >= 4 && !has_suffix(de->d_name, ".py") &&
+		    !has_suffix(de->d_name, ".pyc"))
+			r = scan_file(w, err);
+	}
+	ab_buf_truncate(&w->path, len);
+	closedir(d);
+	return r;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* by soname, then by file path (ctx: the paths); qsort is not stable */
+static int cmp_need(const void *a, const void *b, void *ctx)
+{
+	const struct need *x = a, *y = b;
+	char *const *files = ctx;
+	int c = strcmp(x->soname, y->soname);
+	return c ? c : strcmp(files[x->file], files[y->file]);
+}
+
+static void group(struct walk *w, struct elfscan *s)
+{
+	if (!w->nneeds)
+		return; /* qsort() wants a non-NULL array even when empty */
+	qsort(w->base, w->nbase, sizeof(*w->base), cmp_str);
+	qsort_r(w->needs, w->nneeds, sizeof(*w->needs), cmp_need, w->files);
+	size_t cap = 0;
+	for (size_t i = 0; i < w->nneeds;) {
+		size_t j = i;
+		while (j < w->nneeds && !strcmp(w->needs[j].soname, w->needs[i].soname))
+			j++;
+		AB_GROW(s->libs, cap, s->n + 1);
+		struct elfscan_lib *l = &s->libs[s->n++];
+		memset(l, 0, sizeof(*l));
+		l->soname = w->needs[i].soname;
+		w->needs[i].soname = NULL;
+		l->provider = elfscan_classify(l->soname);
+		if (l->provider == ELFSCAN_HOST &&
+		    bsearch(&l->soname, w->base, w->nbase, sizeof(*w->base), cmp_str))
+			l->provider = ELFSCAN_BUNDLE;
+		if (!elfscan_lookup(l->soname, &l->name, &l->debian))
+			l->name = l->debian = NULL;
+		l->files = ab_xcalloc(j - i, sizeof(*l->files));
+		for (size_t k = i; k < j; k++) {
+			const char *f = w->files[w->needs[k].file];
+			/* one file may name a soname twice */
+			if (!l->nfiles || strcmp(l->files[l->nfiles - 1], f))
+				l->files[l->nfiles++] = ab_xstrdup(f);
+		}
+		i = j;
+	}
+}
+
+int elfscan_tree(const char *root, struct elfscan *s, struct ab_err *err)
+{
+	struct walk w;
+	int r;
+	memset(&w, 0, sizeof(w));
+	w.path = (struct ab_buf)AB_BUF_INIT;
+	pthread_once(&elf_once, elf_init);
+	if (!elf_ok)
+		return ab_err_set(err, AB_E_INTERNAL, "libelf: %s", elf_errmsg(-1));
+	ab_buf_adds(&w.path, root);
+	while (w.path.len > 1 && w.path.buf[w.path.len - 1] == '/')
+		ab_buf_truncate(&w.path, w.path.len - 1);
+	w.root_len = w.path.len;
+	r = walk_dir(&w, err);
+	if (r >= 0) {
+		group(&w, s);
+		s->nelf = w.nfiles;
+	}
+	for (size_t i = 0; i < w.nbase; i++)
+		free(w.base[i]);
+	for (size_t i = 0; i < w.nfiles; i++)
+		free(w.files[i]);
+	for (size_t i = 0; i < w.nneeds; i++)
+		free(w.needs[i].soname);
+	free(w.base);
+	free(w.files);
+	free(w.needs);
+	ab_buf_release(&w.path);
+	return r;
+}
+
+void elfscan_release(struct elfscan *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->libs[i].soname);
+		for (size_t k = 0; k < s->libs[i].nfiles; k++)
+			free(s->libs[i].files[k]);
+		free(s->libs[i].files);
+	}
+	free(s->libs);
+	*s = (struct elfscan)ELFSCAN_INIT;
+}
