@@ -2,7 +2,8 @@
  *
  * The pipeline is pip's: decode, splitlines, join_lines, ignore_comments,
  * expand_env_variables, break_args_options, shlex.split, optparse, then
- * handle_line (finder state) and _parse_and_recurse (includes). Every byte of a
+ * handle_line (finder state) and _parse_and_recurse (includes); the shlex
+ * split and the optparse step are reqopts.c. Every byte of a
  * logical line carries its offset in the file ("origin"), so an error deep in a
  * joined and expanded line still points at the physical line and column. */
 #include "formats/reqfile.h"
@@ -16,6 +17,7 @@
 
 #include "formats/core/mem.h"
 #include "formats/names.h"
+#include "formats/reqopts.h"
 
 #define PYPI_SIMPLE "https://pypi.org/simple"
 /* pip has no cycle check (it recurses until RecursionError); a cycle through
@@ -121,7 +123,7 @@ static size_t utf8_invalid(const unsigned char *s, size_t len)
 	return len;
 }
 
-static void strlist_add(struct ab_arena *a, struct reqfile_strlist *l, char *s)
+void reqfile_strlist_add(struct ab_arena *a, struct reqfile_strlist *l, char *s)
 {
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 4;
@@ -140,47 +142,6 @@ static bool strlist_has(const struct reqfile_strlist *l, const char *s)
 		if (!strcmp(l->v[i], s))
 			return true;
 	return false;
-}
-
-/* Sorted-set operations for FormatControl (pip keeps Python sets). */
-static size_t set_find(const struct reqfile_strlist *l, const char *s, bool *found)
-{
-	size_t lo = 0, hi = l->n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strcmp(l->v[mid], s);
-		if (!c) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
-	return lo;
-}
-
-static void set_add(struct ab_arena *a, struct reqfile_strlist *l, const char *s)
-{
-	bool found;
-	size_t at = set_find(l, s, &found);
-	if (found)
-		return;
-	strlist_add(a, l, NULL);
-	memmove(l->v + at + 1, l->v + at, (l->n - 1 - at) * sizeof(*l->v));
-	l->v[at] = ab_arena_strdup(a, s);
-}
-
-static void set_discard(struct reqfile_strlist *l, const char *s)
-{
-	bool found;
-	size_t at = set_find(l, s, &found);
-	if (!found)
-		return;
-	memmove(l->v + at, l->v + at + 1, (l->n - at - 1) * sizeof(*l->v));
-	l->n--;
 }
 
 /* ---- paths (posixpath semantics) --------------------------------------- */
@@ -316,50 +277,7 @@ static const char *env_getenv(void *data, const char *name)
 
 /* ---- parser state ------------------------------------------------------ */
 
-/* A logical line: bytes plus each byte's offset in the file. */
-struct lline {
-	char *c;
-	size_t *o;
-	size_t len, cap;
-};
-
-struct tok {
-	size_t off, len; /* into parser.tk */
-};
-
-struct src {
-	const char *name; /* as pip spells it (arena) */
-	const char *text;
-	size_t len;
-	size_t *starts; /* physical line start offsets */
-	size_t nstarts, cap;
-	bool constraint;
-	struct src *parent;
-	unsigned parent_line; /* the -r/-c line in the parent */
-	char *key;	      /* normalized absolute path, for the cycle check */
-};
-
-struct parser {
-	struct reqfile *rf;
-	const struct reqfile_io *io;
-	const char *(*getenv)(void *data, const char *name);
-	void *getenv_data;
-	const char *cwd;
-	unsigned flags;
-	struct ab_out *out;
-	struct ab_err *err;
-	struct lline join, line, tmp, tk; /* scratch, reused across lines */
-	struct tok *toks;
-	size_t ntoks, tcap;
-	unsigned depth;
-	/* pip's --use-feature default is one list shared by every line's
-	 * parser (a functools.partial default=[]), and optparse's "append"
-	 * appends to it: each line's opts.features_enabled is every feature
-	 * seen so far, on any line. handle_option_line() merges that. */
-	struct reqfile_strlist features_seen;
-};
-
-static void lline_reserve(struct lline *l, size_t extra)
+static void lline_reserve(struct reqfile_lline *l, size_t extra)
 {
 	if (l->len + extra <= l->cap)
 		return;
@@ -372,7 +290,8 @@ static void lline_reserve(struct lline *l, size_t extra)
 }
 
 /* Append n bytes; their origins are `origin`+k, or all `origin` if `fixed`. */
-static void lline_add(struct lline *l, const char *p, size_t n, size_t origin, bool fixed)
+void reqfile_lline_add(struct reqfile_lline *l, const char *p, size_t n, size_t origin,
+		       bool fixed)
 {
 	if (!n)
 		return;
@@ -383,14 +302,14 @@ static void lline_add(struct lline *l, const char *p, size_t n, size_t origin, b
 	l->len += n;
 }
 
-static void lline_free(struct lline *l)
+static void lline_free(struct reqfile_lline *l)
 {
 	free(l->c);
 	free(l->o);
 }
 
 /* 1-based line and column of file offset `off`. */
-static struct ab_loc src_loc(const struct src *s, size_t off)
+static struct ab_loc src_loc(const struct reqfile_src *s, size_t off)
 {
 	size_t lo = 0, hi = s->nstarts;
 	while (hi - lo > 1) {
@@ -404,216 +323,39 @@ static struct ab_loc src_loc(const struct src *s, size_t off)
 	return (struct ab_loc){ s->name, (unsigned)(lo + 1), (unsigned)(off - st + 1) };
 }
 
-static int err_at(struct parser *ps, const struct src *s, size_t off, int code, const char *fmt,
-		  ...) __attribute__((format(printf, 5, 6)));
-
-static int err_at(struct parser *ps, const struct src *s, size_t off, int code, const char *fmt,
-		  ...)
+int reqfile_verr_at(struct reqfile_parser *ps, const struct reqfile_src *s, size_t off, int code,
+		    const char *fmt, va_list ap)
 {
 	if (ps->err && ps->err->code)
 		return -ps->err->code;
 	struct ab_buf msg = AB_BUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
 	ab_buf_vaddf(&msg, fmt, ap);
-	va_end(ap);
 	struct ab_loc loc = src_loc(s, off);
 	int r = ab_err_at(ps->err, code, &loc, "%s", msg.buf);
 	ab_buf_release(&msg);
-	for (const struct src *p = s; p->parent; p = p->parent)
+	for (const struct reqfile_src *p = s; p->parent; p = p->parent)
 		ab_err_note(ps->err, "included from %s:%u", p->parent->name, p->parent_line);
 	return r;
 }
 
-/* ---- options (pip's build_parser()) ------------------------------------ */
+static int err_at(struct reqfile_parser *ps, const struct reqfile_src *s, size_t off, int code,
+		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-enum optid {
-	O_CONFIG_SETTINGS,
-	O_CONSTRAINT,
-	O_EDITABLE,
-	O_EXTRA_INDEX_URL,
-	O_FIND_LINKS,
-	O_GLOBAL_OPTION,
-	O_HASH,
-	O_INDEX_URL,
-	O_INSTALL_OPTION,
-	O_NO_BINARY,
-	O_NO_INDEX,
-	O_ONLY_BINARY,
-	O_PRE,
-	O_PREFER_BINARY,
-	O_REQUIRE_HASHES,
-	O_REQUIREMENT,
-	O_TRUSTED_HOST,
-	O_USE_FEATURE,
-};
-
-/* Sorted by name: optparse matches a unique prefix of these. */
-static const struct {
-	const char *name;
-	enum optid id;
-	bool takes_value;
-} long_opts[] = {
-	{ "--config-settings", O_CONFIG_SETTINGS, true },
-	{ "--constraint", O_CONSTRAINT, true },
-	{ "--editable", O_EDITABLE, true },
-	{ "--extra-index-url", O_EXTRA_INDEX_URL, true },
-	{ "--find-links", O_FIND_LINKS, true },
-	{ "--global-option", O_GLOBAL_OPTION, true },
-	{ "--hash", O_HASH, true },
-	{ "--index-url", O_INDEX_URL, true },
-	{ "--install-option", O_INSTALL_OPTION, true },
-	{ "--no-binary", O_NO_BINARY, true },
-	{ "--no-index", O_NO_INDEX, false },
-	{ "--only-binary", O_ONLY_BINARY, true },
-	{ "--pre", O_PRE, false },
-	{ "--prefer-binary", O_PREFER_BINARY, false },
-	{ "--pypi-url", O_INDEX_URL, true },
-	{ "--require-hashes", O_REQUIRE_HASHES, false },
-	{ "--requirement", O_REQUIREMENT, true },
-	{ "--trusted-host", O_TRUSTED_HOST, true },
-	{ "--use-feature", O_USE_FEATURE, true },
-};
-
-/* Every short option takes a value. */
-static const struct {
-	char c;
-	enum optid id;
-} short_opts[] = {
-	{ 'C', O_CONFIG_SETTINGS }, { 'c', O_CONSTRAINT }, { 'e', O_EDITABLE },
-	{ 'f', O_FIND_LINKS },	    { 'i', O_INDEX_URL },  { 'r', O_REQUIREMENT },
-};
-
-/* pip install options that a requirements file cannot carry: pip says "no
- * such option"; we say why. */
-static const char *const not_in_file[] = {
-	"--target",
-	"--user",
-	"--upgrade",
-	"--prefix",
-	"--root",
-	"--no-deps",
-	"--src",
-	"--force-reinstall",
-	"--ignore-installed",
-	"--upgrade-strategy",
-	"--no-build-isolation",
-	"--use-pep517",
-	"--no-use-pep517",
-	"--check-build-dependencies",
-	"--ignore-requires-python",
-	"--dry-run",
-	"--report",
-	"--no-compile",
-	"--compile",
-	"--no-warn-script-location",
-	"--no-warn-conflicts",
-	"--build-option",
-	"--platform",
-	"--python-version",
-	"--implementation",
-	"--abi",
-	"--progress-bar",
-	"--root-user-action",
-	"--no-clean",
-	"--cache-dir",
-	"--no-cache-dir",
-	"--proxy",
-	"--retries",
-	"--timeout",
-	"--cert",
-	"--client-cert",
-	"--isolated",
-	"--require-virtualenv",
-	"--python",
-	"--verbose",
-	"--quiet",
-	"--log",
-	"--exists-action",
-	"--keyring-provider",
-	"--no-python-version-warning",
-	"--disable-pip-version-check",
-	"--index",
-	"-U",
-	"-t",
-	"-t",
-	"-v",
-	"-q",
-	"-q",
-	"-b",
-	"-d",
-};
-
-static const char *const strong_hashes[] = { "sha256", "sha384", "sha512" };
-static const char *const feature_choices[] = { "fast-deps", "truststore",
-					       "no-binary-enable-wheel-cache" };
-
-static bool is_not_in_file(const char *opt, size_t n)
+static int err_at(struct reqfile_parser *ps, const struct reqfile_src *s, size_t off, int code,
+		  const char *fmt, ...)
 {
-	for (size_t i = 0; i < AB_ARRAY_SIZE(not_in_file); i++)
-		if (strlen(not_in_file[i]) == n && !memcmp(not_in_file[i], opt, n))
-			return true;
-	return false;
+	va_list ap;
+	va_start(ap, fmt);
+	int r = reqfile_verr_at(ps, s, off, code, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
-/* FormatControl.handle_mutual_excludes on one pair of sets. */
-static void fc_apply(struct ab_arena *a, struct reqfile_strlist *target,
-		     struct reqfile_strlist *other, const char *value, struct ab_buf *scratch)
-{
-	const char *p = value;
-	/* `new = value.split(",")`, then every ":all:" resets both sets and
-	 * drops what precedes it; without a later ":none:" the rest is ignored. */
-	const char *last_all = NULL;
-	for (const char *q = p;;) {
-		const char *comma = strchr(q, ',');
-		size_t n = comma ? (size_t)(comma - q) : strlen(q);
-		if (n == 5 && !memcmp(q, ":all:", 5))
-			last_all = q;
-		if (!comma)
-			break;
-		q = comma + 1;
-	}
-	if (last_all) {
-		other->n = 0;
-		target->n = 0;
-		set_add(a, target, ":all:");
-		const char *after = last_all + 5;
-		if (*after != ',')
-			return;
-		p = after + 1;
-		bool has_none = false;
-		for (const char *q = p;;) {
-			const char *comma = strchr(q, ',');
-			size_t n = comma ? (size_t)(comma - q) : strlen(q);
-			if (n == 6 && !memcmp(q, ":none:", 6))
-				has_none = true;
-			if (!comma)
-				break;
-			q = comma + 1;
-		}
-		if (!has_none)
-			return;
-	}
-	for (const char *q = p;;) {
-		const char *comma = strchr(q, ',');
-		size_t n = comma ? (size_t)(comma - q) : strlen(q);
-		if (n == 6 && !memcmp(q, ":none:", 6)) {
-			target->n = 0;
-		} else {
-			ab_buf_reset(scratch);
-			name_canonicalize(ab_str_make(q, n), scratch);
-			set_discard(other, scratch->buf);
-			set_add(a, target, scratch->buf);
-		}
-		if (!comma)
-			break;
-		q = comma + 1;
-	}
-}
+/* ---- --trusted-host values ------------------------------------------------ */
 
 /* parse_netloc(): urlparse("https://" + host).hostname, .port */
-static int trusted_host_parse(struct parser *ps, const struct src *s, size_t off, const char *spec,
-			      struct reqfile_trusted_host *out)
+static int trusted_host_parse(struct reqfile_parser *ps, const struct reqfile_src *s, size_t off,
+			      const char *spec, struct reqfile_trusted_host *out)
 {
 	struct ab_arena *a = &ps->rf->arena;
 	size_t n = strlen(spec);
@@ -676,326 +418,6 @@ static int trusted_host_parse(struct parser *ps, const struct src *s, size_t off
 	return 0;
 }
 
-/* ---- shlex.split (posix, whitespace_split, no comments) ---------------- */
-
-static bool shlex_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* Split line[from:] into ps->toks (text in ps->tk, with origins). */
-static int shlex_split(struct parser *ps, const struct src *s, const struct lline *l, size_t from)
-{
-	ps->ntoks = 0;
-	ps->tk.len = 0;
-	size_t i = from;
-	for (;;) {
-		while (i < l->len && shlex_ws(l->c[i]))
-			i++;
-		if (i >= l->len)
-			break;
-		/* a token: runs until unquoted whitespace */
-		size_t start = ps->tk.len;
-		char state = 'a';
-		size_t qorigin = 0;
-		while (i < l->len) {
-			char c = l->c[i];
-			if (state == 'a') {
-				if (shlex_ws(c))
-					break;
-				if (c == '\'' || c == '"') {
-					state = c;
-					qorigin = l->o[i];
-				} else if (c == '\\') {
-					if (i + 1 >= l->len)
-						return err_at(ps, s, l->o[i], AB_E_PARSE,
-							      "no character after '\\' in options");
-					i++;
-					lline_add(&ps->tk, l->c + i, 1, l->o[i], false);
-				} else {
-					lline_add(&ps->tk, l->c + i, 1, l->o[i], false);
-				}
-			} else if (c == state) {
-				state = 'a';
-			} else if (state == '"' && c == '\\' && i + 1 < l->len) {
-				/* in double quotes only '"' and '\' are escaped */
-				char d = l->c[i + 1];
-				if (d != '"' && d != '\\')
-					lline_add(&ps->tk, l->c + i, 1, l->o[i], false);
-				i++;
-				lline_add(&ps->tk, l->c + i, 1, l->o[i], false);
-			} else {
-				lline_add(&ps->tk, l->c + i, 1, l->o[i], false);
-			}
-			i++;
-		}
-		if (state != 'a')
-			return err_at(ps, s, qorigin, AB_E_PARSE, "unbalanced %s quote in options",
-				      state == '"' ? "double" : "single");
-		if (ps->ntoks == ps->tcap)
-			AB_GROW(ps->toks, ps->tcap, ps->ntoks + 1);
-		ps->toks[ps->ntoks++] = (struct tok){ start, ps->tk.len - start };
-		/* NUL-separate tokens; the NUL's origin is never read */
-		lline_add(&ps->tk, "", 1, 0, true);
-	}
-	return 0;
-}
-
-/* ---- one logical line --------------------------------------------------- */
-
-static const char *tok_str(struct parser *ps, size_t t)
-{
-	return ps->tk.c + ps->toks[t].off;
-}
-
-static size_t tok_origin(struct parser *ps, size_t t, size_t k)
-{
-	/* an empty token ('' or "") has no byte: use its neighbour */
-	size_t at = ps->toks[t].off + k;
-	if (at >= ps->tk.len)
-		at = ps->tk.len ? ps->tk.len - 1 : 0;
-	return ps->tk.len ? ps->tk.o[at] : 0;
-}
-
-/* Apply one option (optparse take_action and pip's callbacks). */
-static int apply_opt(struct parser *ps, const struct src *s, struct reqfile_lineopts *o,
-		     enum optid id, const char *optname, const char *value, size_t vorigin)
-{
-	struct ab_arena *a = &ps->rf->arena;
-	struct reqfile_finder *f = &ps->rf->finder;
-	switch (id) {
-	case O_INDEX_URL:
-		o->index_url = ab_arena_strdup(a, value);
-		break;
-	case O_EXTRA_INDEX_URL:
-		strlist_add(a, &o->extra_index_urls, ab_arena_strdup(a, value));
-		break;
-	case O_NO_INDEX:
-		o->no_index = true;
-		break;
-	case O_FIND_LINKS:
-		strlist_add(a, &o->find_links, ab_arena_strdup(a, value));
-		break;
-	case O_TRUSTED_HOST:
-		strlist_add(a, &o->trusted_hosts, ab_arena_strdup(a, value));
-		break;
-	case O_EDITABLE:
-		strlist_add(a, &o->editables, ab_arena_strdup(a, value));
-		break;
-	case O_REQUIREMENT:
-		strlist_add(a, &o->requirements, ab_arena_strdup(a, value));
-		break;
-	case O_CONSTRAINT:
-		strlist_add(a, &o->constraints, ab_arena_strdup(a, value));
-		break;
-	case O_INSTALL_OPTION:
-		strlist_add(a, &o->install_options, ab_arena_strdup(a, value));
-		break;
-	case O_GLOBAL_OPTION:
-		strlist_add(a, &o->global_options, ab_arena_strdup(a, value));
-		break;
-	case O_PRE:
-		o->pre = true;
-		break;
-	case O_PREFER_BINARY:
-		o->prefer_binary = true;
-		break;
-	case O_REQUIRE_HASHES:
-		o->require_hashes = true;
-		break;
-	case O_USE_FEATURE: {
-		bool ok = false;
-		for (size_t i = 0; i < AB_ARRAY_SIZE(feature_choices); i++)
-			ok |= !strcmp(value, feature_choices[i]);
-		if (!ok)
-			return err_at(ps, s, vorigin, AB_E_PARSE,
-				      "invalid choice '%s' for '%s' (choose from 'fast-deps', "
-				      "'truststore', 'no-binary-enable-wheel-cache')",
-				      value, optname);
-		strlist_add(a, &o->features_enabled, ab_arena_strdup(a, value));
-		strlist_add(a, &ps->features_seen,
-			    o->features_enabled.v[o->features_enabled.n - 1]);
-		break;
-	}
-	case O_NO_BINARY:
-	case O_ONLY_BINARY: {
-		if (value[0] == '-')
-			return err_at(ps, s, vorigin, AB_E_PARSE,
-				      "'%s' requires a list of project names, not '%s'", optname,
-				      value);
-		struct ab_buf scratch = AB_BUF_INIT;
-		bool nb = id == O_NO_BINARY;
-		struct reqfile_format_control *lf = &o->format_control, *gf = &f->format_control;
-		/* the line's own effect, and the finder's shared FormatControl that
-		 * pip mutates while parsing any line (get_line_parser()) */
-		fc_apply(a, nb ? &lf->no_binary : &lf->only_binary,
-			 nb ? &lf->only_binary : &lf->no_binary, value, &scratch);
-		fc_apply(a, nb ? &gf->no_binary : &gf->only_binary,
-			 nb ? &gf->only_binary : &gf->no_binary, value, &scratch);
-		ab_buf_release(&scratch);
-		o->format_control_set = true;
-		break;
-	}
-	case O_HASH: {
-		const char *colon = strchr(value, ':');
-		if (!colon)
-			return err_at(ps, s, vorigin, AB_E_PARSE,
-				      "invalid hash '%s': expected '%s=<algorithm>:<hex digest>'",
-				      value, optname);
-		size_t an = (size_t)(colon - value);
-		const char *algo = NULL;
-		for (size_t i = 0; i < AB_ARRAY_SIZE(strong_hashes); i++)
-			if (strlen(strong_hashes[i]) == an && !memcmp(strong_hashes[i], value, an))
-				algo = strong_hashes[i];
-		if (!algo)
-			return err_at(ps, s, vorigin, AB_E_PARSE,
-				      "hash algorithm '%.*s' is not allowed (allowed: sha256, "
-				      "sha384, sha512)",
-				      (int)an, value);
-		if (!o->hashes || !(o->nhashes & (o->nhashes - 1))) {
-			/* grow at powers of two, in the arena */
-			size_t cap = o->nhashes ? o->nhashes * 2 : 2;
-			struct reqfile_hash *h = ab_arena_alloc(a, cap * sizeof(*h));
-			if (o->nhashes)
-				memcpy(h, o->hashes, o->nhashes * sizeof(*h));
-			o->hashes = h;
-		}
-		o->hashes[o->nhashes++] =
-			(struct reqfile_hash){ algo, ab_arena_strdup(a, colon + 1) };
-		break;
-	}
-	case O_CONFIG_SETTINGS: {
-		const char *eq = strchr(value, '=');
-		if (!eq)
-			return err_at(ps, s, vorigin, AB_E_PARSE,
-				      "argument of '%s' must be KEY=VALUE, not '%s'", optname,
-				      value);
-		if (!o->settings || !(o->nsettings & (o->nsettings - 1))) {
-			size_t cap = o->nsettings ? o->nsettings * 2 : 2;
-			struct reqfile_setting *h = ab_arena_alloc(a, cap * sizeof(*h));
-			if (o->nsettings)
-				memcpy(h, o->settings, o->nsettings * sizeof(*h));
-			o->settings = h;
-		}
-		o->settings[o->nsettings++] =
-			(struct reqfile_setting){ ab_arena_strndup(a, value, (size_t)(eq - value)),
-						  ab_arena_strdup(a, eq + 1) };
-		break;
-	}
-	}
-	return 0;
-}
-
-/* optparse's _process_args over the shlex tokens. Words that are not
- * options are dropped, as pip drops parse_args()'s positional args. */
-static int parse_options(struct parser *ps, const struct src *s, struct reqfile_lineopts *o)
-{
-	for (size_t t = 0; t < ps->ntoks; t++) {
-		const char *arg = tok_str(ps, t);
-		size_t alen = ps->toks[t].len;
-		size_t origin = tok_origin(ps, t, 0);
-		if (alen == 2 && arg[0] == '-' && arg[1] == '-')
-			break;
-		if (alen >= 2 && arg[0] == '-' && arg[1] == '-') {
-			const char *eq = memchr(arg, '=', alen);
-			size_t nlen = eq ? (size_t)(eq - arg) : alen;
-			/* _match_abbrev: exact, else a unique prefix */
-			int match = -1, nmatch = 0;
-			for (size_t i = 0; i < AB_ARRAY_SIZE(long_opts); i++) {
-				const char *nm = long_opts[i].name;
-				if (!strncmp(nm, arg, nlen)) {
-					if (strlen(nm) == nlen) {
-						match = (int)i;
-						nmatch = 1;
-						break;
-					}
-					match = (int)i;
-					nmatch++;
-				}
-			}
-			if (nmatch == 0) {
-				if (is_not_in_file(arg, nlen))
-					return err_at(ps, s, origin, AB_E_PARSE,
-						      "option '%.*s' is not allowed in a "
-						      "requirements file",
-						      (int)nlen, arg);
-				return err_at(ps, s, origin, AB_E_PARSE, "no such option: '%.*s'",
-					      (int)nlen, arg);
-			}
-			if (nmatch > 1) {
-				struct ab_buf alts = AB_BUF_INIT;
-				for (size_t i = 0; i < AB_ARRAY_SIZE(long_opts); i++)
-					if (!strncmp(long_opts[i].name, arg, nlen))
-						ab_buf_addf(&alts, "%s'%s'", alts.len ? ", " : "",
-							    long_opts[i].name);
-				int r = err_at(ps, s, origin, AB_E_PARSE,
-					       "ambiguous option '%.*s' (could be %s)", (int)nlen,
-					       arg, alts.buf);
-				ab_buf_release(&alts);
-				return r;
-			}
-			const char *name = long_opts[match].name;
-			const char *value = NULL;
-			size_t vorigin = origin;
-			if (long_opts[match].takes_value) {
-				if (eq) {
-					value = eq + 1;
-					vorigin = tok_origin(ps, t, nlen + 1);
-				} else if (t + 1 < ps->ntoks) {
-					t++;
-					value = tok_str(ps, t);
-					vorigin = tok_origin(ps, t, 0);
-				} else {
-					return err_at(ps, s, origin, AB_E_PARSE,
-						      "option '%s' requires an argument", name);
-				}
-			} else if (eq) {
-				return err_at(ps, s, origin, AB_E_PARSE,
-					      "option '%s' does not take a value", name);
-			}
-			int r = apply_opt(ps, s, o, long_opts[match].id, name, value, vorigin);
-			if (r < 0)
-				return r;
-		} else if (alen >= 2 && arg[0] == '-') {
-			int match = -1;
-			for (size_t i = 0; i < AB_ARRAY_SIZE(short_opts); i++)
-				if (short_opts[i].c == arg[1])
-					match = (int)i;
-			if (match < 0) {
-				if (is_not_in_file(arg, 2))
-					return err_at(ps, s, origin, AB_E_PARSE,
-						      "option '%.2s' is not allowed in a "
-						      "requirements file",
-						      arg);
-				/* the option is one character, which may be UTF-8 */
-				size_t cl = 1;
-				while (1 + cl < alen && ((unsigned char)arg[1 + cl] & 0xc0) == 0x80)
-					cl++;
-				return err_at(ps, s, origin, AB_E_PARSE, "no such option: '-%.*s'",
-					      (int)cl, arg + 1);
-			}
-			char name[3] = { '-', arg[1], '\0' };
-			const char *value;
-			size_t vorigin;
-			if (alen > 2) {
-				value = arg + 2;
-				vorigin = tok_origin(ps, t, 2);
-			} else if (t + 1 < ps->ntoks) {
-				t++;
-				value = tok_str(ps, t);
-				vorigin = tok_origin(ps, t, 0);
-			} else {
-				return err_at(ps, s, origin, AB_E_PARSE,
-					      "option '%s' requires an argument", name);
-			}
-			int r = apply_opt(ps, s, o, short_opts[match].id, name, value, vorigin);
-			if (r < 0)
-				return r;
-		}
-	}
-	return 0;
-}
-
 /* ---- requirement classification --------------------------------------- */
 
 static const char *const vcs_schemes[] = {
@@ -1043,7 +465,7 @@ static bool is_archive(struct ab_str t)
 
 /* Classify and (optionally strictly) parse l->requirement, whose first byte
  * sits at origins[0..]. */
-static int classify(struct parser *ps, const struct src *s, struct reqfile_line *l,
+static int classify(struct reqfile_parser *ps, const struct reqfile_src *s, struct reqfile_line *l,
 		    const size_t *origins)
 {
 	struct ab_arena *a = &ps->rf->arena;
@@ -1125,7 +547,7 @@ static int classify(struct parser *ps, const struct src *s, struct reqfile_line 
 
 /* ---- driving a file ----------------------------------------------------- */
 
-static int parse_src(struct parser *ps, struct src *s);
+static int parse_src(struct reqfile_parser *ps, struct reqfile_src *s);
 
 static struct reqfile_line *new_line(struct reqfile *rf)
 {
@@ -1137,8 +559,8 @@ static struct reqfile_line *new_line(struct reqfile *rf)
 }
 
 /* handle_option_line(): the finder, session and options after one line. */
-static int handle_option_line(struct parser *ps, const struct src *s, const struct reqfile_line *l,
-			      size_t origin)
+static int handle_option_line(struct reqfile_parser *ps, const struct reqfile_src *s,
+			      const struct reqfile_line *l, size_t origin)
 {
 	struct reqfile_finder *f = &ps->rf->finder;
 	struct ab_arena *a = &ps->rf->arena;
@@ -1147,18 +569,18 @@ static int handle_option_line(struct parser *ps, const struct src *s, const stru
 		f->require_hashes = true;
 	for (size_t i = 0; i < ps->features_seen.n; i++)
 		if (!strlist_has(&f->features_enabled, ps->features_seen.v[i]))
-			strlist_add(a, &f->features_enabled, ps->features_seen.v[i]);
+			reqfile_strlist_add(a, &f->features_enabled, ps->features_seen.v[i]);
 	if (o->no_index) {
 		f->no_index = true;
 		f->index_urls.n = 0;
 	}
 	if (o->index_url && o->index_url[0] && !f->no_index) {
 		f->index_urls.n = 0;
-		strlist_add(a, &f->index_urls, o->index_url);
+		reqfile_strlist_add(a, &f->index_urls, o->index_url);
 	}
 	if (!f->no_index)
 		for (size_t i = 0; i < o->extra_index_urls.n; i++)
-			strlist_add(a, &f->index_urls, o->extra_index_urls.v[i]);
+			reqfile_strlist_add(a, &f->index_urls, o->extra_index_urls.v[i]);
 	if (o->find_links.n) {
 		/* only the first -f of a line counts; a path that exists next to
 		 * the requirements file is joined to its directory */
@@ -1169,7 +591,7 @@ static int handle_option_line(struct parser *ps, const struct src *s, const stru
 		path_join(&rel, path_dirname(absf.buf), ab_str_from(value));
 		if (ps->io->exists && ps->io->exists(ps->io->data, rel.buf))
 			value = ab_arena_strdup(a, rel.buf);
-		strlist_add(a, &f->find_links, (char *)value);
+		reqfile_strlist_add(a, &f->find_links, (char *)value);
 		ab_buf_release(&absf);
 		ab_buf_release(&tmp);
 		ab_buf_release(&rel);
@@ -1205,8 +627,8 @@ static int handle_option_line(struct parser *ps, const struct src *s, const stru
 	return 0;
 }
 
-static int include_file(struct parser *ps, struct src *s, const char *value, size_t vorigin,
-			unsigned lineno, bool constraint)
+static int include_file(struct reqfile_parser *ps, struct reqfile_src *s, const char *value,
+			size_t vorigin, unsigned lineno, bool constraint)
 {
 	struct ab_arena *a = &ps->rf->arena;
 	if (ps->flags & REQFILE_NO_INCLUDES)
@@ -1217,7 +639,7 @@ static int include_file(struct parser *ps, struct src *s, const char *value, siz
 			      "remote requirements file '%s' is not supported", value);
 	struct ab_buf path = AB_BUF_INIT;
 	path_join(&path, path_dirname(s->name), ab_str_from(value));
-	struct src sub = { 0 };
+	struct reqfile_src sub = { 0 };
 	sub.name = ab_arena_strdup(a, path.buf);
 	sub.constraint = constraint;
 	sub.parent = s;
@@ -1229,13 +651,13 @@ static int include_file(struct parser *ps, struct src *s, const char *value, siz
 	path_normpath(&key, ab_buf_str(&tmp));
 	ab_buf_release(&tmp);
 	sub.key = ab_buf_detach(&key);
-	for (struct src *p = s; p; p = p->parent) {
+	for (struct reqfile_src *p = s; p; p = p->parent) {
 		if (strcmp(p->key, sub.key))
 			continue;
 		struct ab_buf chain = AB_BUF_INIT;
-		const struct src *stack[MAX_DEPTH + 2];
+		const struct reqfile_src *stack[MAX_DEPTH + 2];
 		size_t n = 0;
-		for (const struct src *q = s; q && n < MAX_DEPTH + 1; q = q->parent) {
+		for (const struct reqfile_src *q = s; q && n < MAX_DEPTH + 1; q = q->parent) {
 			stack[n++] = q;
 			if (q == p)
 				break;
@@ -1275,9 +697,9 @@ static int include_file(struct parser *ps, struct src *s, const char *value, siz
 }
 
 /* One logical line (ps->line): comments and whitespace already stripped. */
-static int handle_logical(struct parser *ps, struct src *s, unsigned lineno)
+static int handle_logical(struct reqfile_parser *ps, struct reqfile_src *s, unsigned lineno)
 {
-	struct lline *ln = &ps->line;
+	struct reqfile_lline *ln = &ps->line;
 	struct reqfile *rf = ps->rf;
 	struct ab_arena *a = &rf->arena;
 
@@ -1325,14 +747,14 @@ static int handle_logical(struct parser *ps, struct src *s, unsigned lineno)
 			size_t i = 0;
 			while (i < ln->len) {
 				if (i + vl <= ln->len && !memcmp(ln->c + i, vt, vl)) {
-					lline_add(&ps->tmp, val, valn, ln->o[i], true);
+					reqfile_lline_add(&ps->tmp, val, valn, ln->o[i], true);
 					i += vl;
 				} else {
-					lline_add(&ps->tmp, ln->c + i, 1, ln->o[i], false);
+					reqfile_lline_add(&ps->tmp, ln->c + i, 1, ln->o[i], false);
 					i++;
 				}
 			}
-			struct lline sw = *ln;
+			struct reqfile_lline sw = *ln;
 			*ln = ps->tmp;
 			ps->tmp = sw;
 		}
@@ -1354,11 +776,11 @@ static int handle_logical(struct parser *ps, struct src *s, unsigned lineno)
 			break;
 		}
 
-	int r = shlex_split(ps, s, ln, optat);
+	int r = reqopts_shlex_split(ps, s, ln, optat);
 	if (r < 0)
 		return r;
 	struct reqfile_lineopts opts = { 0 };
-	r = parse_options(ps, s, &opts);
+	r = reqopts_parse(ps, s, &opts);
 	if (r < 0)
 		return r;
 
@@ -1370,10 +792,10 @@ static int handle_logical(struct parser *ps, struct src *s, unsigned lineno)
 		/* point at the value: find it among the tokens */
 		size_t vorigin = origin0;
 		for (size_t t = 0; t < ps->ntoks; t++)
-			if (!strcmp(tok_str(ps, t), v) ||
+			if (!strcmp(reqopts_tok_str(ps, t), v) ||
 			    (ps->toks[t].len > strlen(v) &&
-			     !strcmp(tok_str(ps, t) + ps->toks[t].len - strlen(v), v))) {
-				vorigin = tok_origin(ps, t, ps->toks[t].len - strlen(v));
+			     !strcmp(reqopts_tok_str(ps, t) + ps->toks[t].len - strlen(v), v))) {
+				vorigin = reqopts_tok_origin(ps, t, ps->toks[t].len - strlen(v));
 				break;
 			}
 		return include_file(ps, s, v, vorigin, lineno, c);
@@ -1397,8 +819,8 @@ static int handle_logical(struct parser *ps, struct src *s, unsigned lineno)
 		size_t vorigin = origin0;
 		for (size_t t = 0; t < ps->ntoks; t++) {
 			size_t n = strlen(l->requirement), tl = ps->toks[t].len;
-			if (tl >= n && !strcmp(tok_str(ps, t) + tl - n, l->requirement)) {
-				vorigin = tok_origin(ps, t, tl - n);
+			if (tl >= n && !strcmp(reqopts_tok_str(ps, t) + tl - n, l->requirement)) {
+				vorigin = reqopts_tok_origin(ps, t, tl - n);
 				break;
 			}
 		}
@@ -1419,9 +841,9 @@ static int handle_logical(struct parser *ps, struct src *s, unsigned lineno)
 }
 
 /* ignore_comments + hand the line on (ps->join holds the joined line). */
-static int emit_joined(struct parser *ps, struct src *s, unsigned lineno)
+static int emit_joined(struct reqfile_parser *ps, struct reqfile_src *s, unsigned lineno)
 {
-	struct lline *j = &ps->join;
+	struct reqfile_lline *j = &ps->join;
 	if (!j->len)
 		return 0;
 	const char *c = j->c, *end = j->c + j->len;
@@ -1474,7 +896,7 @@ static bool is_comment_line(const char *p, const char *end)
 }
 
 /* auto_decode(): BOMs, then a "coding" declaration in the first two lines */
-static int check_encoding(struct parser *ps, struct src *s)
+static int check_encoding(struct reqfile_parser *ps, struct reqfile_src *s)
 {
 	const unsigned char *u = (const unsigned char *)s->text;
 	if (s->len >= 3 && u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf) {
@@ -1529,7 +951,7 @@ static int check_encoding(struct parser *ps, struct src *s)
 	return 0;
 }
 
-static int parse_src(struct parser *ps, struct src *s)
+static int parse_src(struct reqfile_parser *ps, struct reqfile_src *s)
 {
 	int r = check_encoding(ps, s);
 	if (r < 0)
@@ -1562,7 +984,7 @@ static int parse_src(struct parser *ps, struct src *s)
 	}
 
 	/* join_lines */
-	struct lline *j = &ps->join;
+	struct reqfile_lline *j = &ps->join;
 	bool pending = false;
 	unsigned primary = 0;
 	for (size_t i = 0; i < nphys && r >= 0; i++) {
@@ -1573,8 +995,8 @@ static int parse_src(struct parser *ps, struct src *s)
 			if (!pending)
 				j->len = 0;
 			if (comment) /* so the comment is always matched later */
-				lline_add(j, " ", 1, phys[i].s, true);
-			lline_add(j, ls, (size_t)(le - ls), phys[i].s, false);
+				reqfile_lline_add(j, " ", 1, phys[i].s, true);
+			reqfile_lline_add(j, ls, (size_t)(le - ls), phys[i].s, false);
 			r = emit_joined(ps, s, pending ? primary : (unsigned)i + 1);
 			pending = false;
 		} else {
@@ -1588,7 +1010,7 @@ static int parse_src(struct parser *ps, struct src *s)
 				ls++;
 			while (le > ls && le[-1] == '\\')
 				le--;
-			lline_add(j, ls, (size_t)(le - ls), (size_t)(ls - text), false);
+			reqfile_lline_add(j, ls, (size_t)(le - ls), (size_t)(ls - text), false);
 		}
 	}
 	if (pending && r >= 0)
@@ -1604,7 +1026,7 @@ out:
 static int parse_entry(struct reqfile *rf, const char *name, const char *text, size_t len,
 		       const struct reqfile_config *cfg, struct ab_err *err)
 {
-	struct parser ps = { 0 };
+	struct reqfile_parser ps = { 0 };
 	ps.rf = rf;
 	ps.io = cfg && cfg->io ? cfg->io : &fs_io;
 	ps.getenv = cfg && cfg->getenv ? cfg->getenv : env_getenv;
@@ -1619,7 +1041,7 @@ static int parse_entry(struct reqfile *rf, const char *name, const char *text, s
 		cwd = getcwd(NULL, 0);
 		ps.cwd = cwd ? cwd : ".";
 	}
-	struct src s = { 0 };
+	struct reqfile_src s = { 0 };
 	s.name = ab_arena_strdup(&rf->arena, name);
 	s.text = text;
 	s.len = len;
@@ -1645,7 +1067,8 @@ static int parse_entry(struct reqfile *rf, const char *name, const char *text, s
 static void finder_init(struct reqfile *rf)
 {
 	memset(&rf->finder, 0, sizeof(rf->finder));
-	strlist_add(&rf->arena, &rf->finder.index_urls, ab_arena_strdup(&rf->arena, PYPI_SIMPLE));
+	reqfile_strlist_add(&rf->arena, &rf->finder.index_urls,
+			    ab_arena_strdup(&rf->arena, PYPI_SIMPLE));
 }
 
 int reqfile_parse_buffer(struct reqfile *rf, const char *name, struct ab_str text,

@@ -1,5 +1,6 @@
 /* sup.c - the supervisor's runtime: state machine, event loop, spawning,
- * stopping, reaping, control socket, output forwarding, stats over HTTP.
+ * stopping, reaping, output forwarding. The control socket server is
+ * supsock.c, the --stats-http server supstats.c (shared types: sup_int.h).
  *
  * Why it looks the way it does (issue #8's goals):
  * - Signals arrive through a signalfd (blocked from main()'s first line), so
@@ -33,11 +34,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "builder/supervisor/sup_int.h"
 #include "builder/supervisor/supconf.h"
 #include "builder/supervisor/supctl.h"
 #include "formats/core/buf.h"
@@ -45,115 +46,12 @@
 
 extern char **environ;
 
-#define SEC INT64_C(1000000000)
-#define MSEC INT64_C(1000000)
-#define OUT_LINE_MAX 4096 /* a longer line is forwarded in pieces */
-#define MAX_CONNS 64
-#define HTTP_MAX_REQUEST 8192
-#define MAX_REPLY_BYTES (4 << 20)
 /* How often a stopping group that is not ours to reap is looked at again
  * (only without the subreaper, when grandchildren went to init). */
 #define GROUP_POLL (100 * MSEC)
 
-enum ev_kind { EV_SIGNAL, EV_CTL_LISTEN, EV_HTTP_LISTEN, EV_CONN, EV_STREAM, EV_READY };
-
-struct ev {
-	enum ev_kind kind;
-	void *ptr;
-};
-
-enum inst_state { ST_STOPPED, ST_BACKOFF, ST_STARTING, ST_RUNNING, ST_STOPPING, ST_EXITED, ST_FATAL };
-
-static const char *const state_names[] = { "stopped",  "backoff", "starting", "running",
-					   "stopping", "exited",  "fatal" };
-
-struct inst;
-
-struct stream {
-	struct ev ev;
-	int fd;   /* read end of the child's pipe; -1: closed */
-	int dest; /* prefix mode: where the lines go */
-	struct inst *inst;
-	char *buf; /* partial line, OUT_LINE_MAX bytes; NULL when empty */
-	size_t len;
-};
-
-struct proc;
-
-struct inst {
-	struct proc *proc;
-	long index;
-	char label[80]; /* "name.N" */
-	enum inst_state state;
-	pid_t pid;  /* the leader; 0: none */
-	pid_t pgid; /* its process group, until the whole group is gone */
-	int64_t spawned, up, deadline; /* monotonic ns; deadline 0: none */
-	long restarts, fails;
-	int64_t flap_start;
-	long flap_count;
-	int status;
-	bool has_status;
-	bool remove;       /* scaled away: freed once stopped */
-	bool respawn;      /* restart once stopped (rolling restart) */
-	bool held;         /* `stop NAME.N`: stays down */
-	bool killed;       /* SIGKILL sent in this stop */
-	bool delay_done;   /* start_delay over, probing readiness */
-	bool ready_failed; /* stopped because not ready in time: a failed start */
-	bool dead;         /* in the graveyard */
-	struct stream out, err;
-	struct ev ready_ev;
-	int ready_fd;
-	pid_t ready_pid;
-	int64_t ready_until;
-	int log_fd; /* files mode; -1: not open */
-	long long log_size;
-	struct inst *next_dead;
-};
-
-struct proc {
-	struct supconf_proc c;
-	char **env_add; /* "NAME=value" for c.env entries with a value, NULL-terminated */
-	struct inst **inst; /* by index; NULL: free slot */
-	size_t ninst, cap;
-	long want;
-	bool held;    /* `stop NAME`, or shutting down: no instance starts */
-	bool removed; /* gone from the config: freed once every instance stopped */
-	bool roll, roll_again;
-	size_t roll_next, roll_end; /* the instances that existed when it was asked for */
-	char *fatal_reason;
-};
-
-struct conn {
-	struct ev ev;
-	int fd;
-	bool http, eof, reply_at_exit, dead;
-	bool skip; /* inside an overlong control line */
-	struct ab_buf in, out;
-	struct conn *next;
-};
-
-struct sup {
-	const struct sup_opts *o;
-	char *run_dir, *sock_path, *log_dir;
-	enum supconf_output output;
-	long long log_max;
-	long log_backups;
-	struct proc **procs;
-	size_t nprocs, cap;
-	int ep, sfd, ctl_fd, http_fd;
-	struct ev sig_ev, ctl_ev, http_ev;
-	struct conn *conns;
-	size_t nconns;
-	int64_t now, started;
-	bool shutting, done;
-	int exit_code;
-	size_t stop_cursor;
-	struct inst *roll_inst;
-	struct inst *dead_insts;
-	struct conn *dead_conns;
-	unsigned long orphans;
-	struct ab_buf scratch;
-};
+const char *const sup_state_names[] = { "stopped",  "backoff", "starting", "running",
+					"stopping", "exited",  "fatal" };
 
 static sigset_t handled_signals(void)
 {
@@ -183,7 +81,7 @@ static int64_t mono(void)
 	return (int64_t)ts.tv_sec * SEC + ts.tv_nsec;
 }
 
-static void write_all(int fd, const char *p, size_t n)
+void sup_write_all(int fd, const char *p, size_t n)
 {
 	while (n) {
 		ssize_t w = write(fd, p, n);
@@ -196,8 +94,7 @@ static void write_all(int fd, const char *p, size_t n)
 	}
 }
 
-__attribute__((format(printf, 3, 4))) static void say(struct sup *s, bool always,
-						       const char *fmt, ...)
+void sup_say(struct sup *s, bool always, const char *fmt, ...)
 {
 	if (s->o->quiet && !always)
 		return;
@@ -208,11 +105,11 @@ __attribute__((format(printf, 3, 4))) static void say(struct sup *s, bool always
 	ab_buf_vaddf(&b, fmt, ap);
 	va_end(ap);
 	ab_buf_addc(&b, '\n');
-	write_all(s->o->log_fd, b.buf, b.len);
+	sup_write_all(s->o->log_fd, b.buf, b.len);
 	ab_buf_release(&b);
 }
 
-static void describe_status(struct ab_buf *b, int status)
+void sup_describe_status(struct ab_buf *b, int status)
 {
 	if (WIFEXITED(status))
 		ab_buf_addf(b, "exit status %d", WEXITSTATUS(status));
@@ -222,13 +119,13 @@ static void describe_status(struct ab_buf *b, int status)
 		ab_buf_addf(b, "status %#x", status);
 }
 
-static void ep_add(struct sup *s, int fd, uint32_t events, struct ev *ev)
+void sup_ep_add(struct sup *s, int fd, uint32_t events, struct ev *ev)
 {
 	struct epoll_event e = { .events = events, .data.ptr = ev };
 	epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &e);
 }
 
-static void ep_mod(struct sup *s, int fd, uint32_t events, struct ev *ev)
+void sup_ep_mod(struct sup *s, int fd, uint32_t events, struct ev *ev)
 {
 	struct epoll_event e = { .events = events, .data.ptr = ev };
 	epoll_ctl(s->ep, EPOLL_CTL_MOD, fd, &e);
@@ -245,7 +142,7 @@ static void close_fd(int *fd)
  * exec still holds a copy of every fd (close-on-exec happens after the vfork
  * parent resumes), and epoll drops an fd only with its last copy, so a plain
  * close could leave an event that points at freed memory. */
-static void ep_close(struct sup *s, int *fd)
+void sup_ep_close(struct sup *s, int *fd)
 {
 	if (*fd >= 0)
 		epoll_ctl(s->ep, EPOLL_CTL_DEL, *fd, NULL);
@@ -260,7 +157,7 @@ static void log_open(struct sup *s, struct inst *in)
 	ab_buf_addf(&path, "%s/%s.log", s->log_dir, in->label);
 	in->log_fd = open(path.buf, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (in->log_fd < 0)
-		say(s, true, "%s: cannot open %s: %s", in->label, path.buf, strerror(errno));
+		sup_say(s, true, "%s: cannot open %s: %s", in->label, path.buf, strerror(errno));
 	struct stat st;
 	in->log_size = in->log_fd >= 0 && fstat(in->log_fd, &st) == 0 ? st.st_size : 0;
 	ab_buf_release(&path);
@@ -299,7 +196,7 @@ static void log_write(struct sup *s, struct inst *in, const char *p, size_t n)
 		log_rotate(s, in);
 	if (in->log_fd < 0)
 		return;
-	write_all(in->log_fd, p, n);
+	sup_write_all(in->log_fd, p, n);
 	in->log_size += (long long)n;
 }
 
@@ -332,7 +229,7 @@ static void stream_emit(struct sup *s, struct stream *st, bool all)
 			ab_buf_addc(b, '\n');
 			i = j + 1;
 		}
-		write_all(st->dest, b->buf, b->len);
+		sup_write_all(st->dest, b->buf, b->len);
 		if (b->cap > 65536)
 			ab_buf_release(b);
 	}
@@ -347,7 +244,7 @@ static void stream_close(struct sup *s, struct stream *st)
 	free(st->buf);
 	st->buf = NULL;
 	st->len = 0;
-	ep_close(s, &st->fd);
+	sup_ep_close(s, &st->fd);
 }
 
 /* Read what the pipe holds; on EOF, forward the last partial line. */
@@ -422,10 +319,6 @@ static pid_t start_child(char **argv, char **envp, const char *dir, int out_fd, 
 
 /* ---- instances -------------------------------------------------------- */
 
-static void spawn_inst(struct sup *s, struct inst *in);
-static void stop_inst(struct sup *s, struct inst *in);
-static void begin_shutdown(struct sup *s, int code);
-
 static struct inst *new_inst(struct proc *p, long index)
 {
 	struct inst *in = ab_xcalloc(1, sizeof(*in));
@@ -450,7 +343,7 @@ static struct inst *new_inst(struct proc *p, long index)
 
 static void cancel_probe(struct sup *s, struct inst *in)
 {
-	ep_close(s, &in->ready_fd);
+	sup_ep_close(s, &in->ready_fd);
 	if (in->ready_pid > 0)
 		kill(-in->ready_pid, SIGKILL); /* reaped as an orphan */
 	in->ready_pid = 0;
@@ -480,8 +373,8 @@ static void become_running(struct sup *s, struct inst *in)
 	in->deadline = 0;
 	in->up = s->now;
 	if (in->proc->c.ready_port || in->proc->c.ready_argv)
-		say(s, false, "%s ready after %.3fs", in->label,
-		    (double)(s->now - in->spawned) / SEC);
+		sup_say(s, false, "%s ready after %.3fs", in->label,
+			(double)(s->now - in->spawned) / SEC);
 }
 
 static void probe(struct sup *s, struct inst *in)
@@ -517,7 +410,7 @@ static void probe(struct sup *s, struct inst *in)
 				return;
 			}
 			if (errno == EINPROGRESS)
-				ep_add(s, in->ready_fd, EPOLLOUT, &in->ready_ev);
+				sup_ep_add(s, in->ready_fd, EPOLLOUT, &in->ready_ev);
 			else
 				close_fd(&in->ready_fd);
 		}
@@ -531,7 +424,7 @@ static void probe(struct sup *s, struct inst *in)
 			in->ready_pid = pid;
 			in->deadline = in->ready_until; /* killed if it hangs */
 		} else {
-			say(s, true, "%s: cannot run the ready command: %s", in->label, strerror(r));
+			sup_say(s, true, "%s: cannot run the ready command: %s", in->label, strerror(r));
 			in->deadline = retry;
 		}
 		return;
@@ -546,7 +439,7 @@ static void ready_tcp_done(struct sup *s, struct inst *in)
 	if (in->ready_fd < 0)
 		return;
 	getsockopt(in->ready_fd, SOL_SOCKET, SO_ERROR, &e, &len);
-	ep_close(s, &in->ready_fd);
+	sup_ep_close(s, &in->ready_fd);
 	if (e == 0 && in->state == ST_STARTING)
 		become_running(s, in);
 	/* else: the retry deadline set by probe() stands */
@@ -574,10 +467,11 @@ static void fatal(struct sup *s, struct inst *in, const char *why)
 	struct ab_buf b = AB_BUF_INIT;
 	ab_buf_addf(&b, "%s: %s", in->label, why);
 	p->fatal_reason = ab_buf_detach(&b);
-	say(s, true, "%s is fatal: %s", in->label, why);
+	sup_say(s, true, "%s is fatal: %s", in->label, why);
 	if (p->c.fatal_exits_supervisor) {
-		say(s, true, "stopping: '%s' is fatal and has fatal_exits_supervisor", p->c.name);
-		begin_shutdown(s, 1);
+		sup_say(s, true, "stopping: '%s' is fatal and has fatal_exits_supervisor",
+			p->c.name);
+		sup_begin_shutdown(s, 1);
 	}
 }
 
@@ -613,7 +507,7 @@ static void after_exit(struct sup *s, struct inst *in, bool failed_start)
 	in->restarts++;
 	if (!failed_start) {
 		in->fails = 0;
-		spawn_inst(s, in);
+		sup_spawn_inst(s, in);
 		return;
 	}
 	in->fails++;
@@ -624,8 +518,8 @@ static void after_exit(struct sup *s, struct inst *in, bool failed_start)
 		delay = p->c.backoff_max_ns;
 	in->state = ST_BACKOFF;
 	in->deadline = s->now + (delay > 0 ? delay : 1);
-	say(s, false, "%s failed to start (%ld in a row), next try in %.3fs", in->label, in->fails,
-	    (double)delay / SEC);
+	sup_say(s, false, "%s failed to start (%ld in a row), next try in %.3fs", in->label,
+		in->fails, (double)delay / SEC);
 }
 
 /* The whole group is gone after a requested stop. */
@@ -646,7 +540,7 @@ static void stopped(struct sup *s, struct inst *in)
 	if (in->respawn) {
 		in->respawn = false;
 		if (!s->shutting && !in->proc->held && !in->held)
-			spawn_inst(s, in);
+			sup_spawn_inst(s, in);
 	}
 }
 
@@ -669,8 +563,8 @@ static void leader_exited(struct sup *s, struct inst *in, int status)
 	drain_streams(s, in);
 	cancel_probe(s, in);
 	struct ab_buf b = AB_BUF_INIT;
-	describe_status(&b, status);
-	say(s, false, "%s exited: %s", in->label, b.buf);
+	sup_describe_status(&b, status);
+	sup_say(s, false, "%s exited: %s", in->label, b.buf);
 	ab_buf_release(&b);
 	if (in->pgid && kill(-in->pgid, 0) == 0) {
 		if (was == ST_STOPPING)
@@ -710,7 +604,7 @@ static void build_envp(struct proc *p, struct inst *in, char **envp, size_t n, c
 	envp[k] = NULL;
 }
 
-static void spawn_inst(struct sup *s, struct inst *in)
+void sup_spawn_inst(struct sup *s, struct inst *in)
 {
 	struct proc *p = in->proc;
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
@@ -730,7 +624,7 @@ static void spawn_inst(struct sup *s, struct inst *in)
 	if (s->output != SUPCONF_OUTPUT_INHERIT &&
 	    (pipe2(outp, O_CLOEXEC) < 0 ||
 	     (s->output == SUPCONF_OUTPUT_PREFIX && pipe2(errp, O_CLOEXEC) < 0)))
-		say(s, true, "%s: cannot create a pipe: %s", in->label, strerror(errno));
+		sup_say(s, true, "%s: cannot create a pipe: %s", in->label, strerror(errno));
 	pid_t pid = start_child(p->c.argv, envp, p->c.directory, outp[1],
 				errp[1] >= 0 ? errp[1] : outp[1]);
 	free(envp);
@@ -740,7 +634,7 @@ static void spawn_inst(struct sup *s, struct inst *in)
 	if (pid < 0) {
 		close_fd(&outp[0]);
 		close_fd(&errp[0]);
-		say(s, true, "%s: cannot run '%s': %s", in->label, p->c.argv[0], strerror((int)-pid));
+		sup_say(s, true, "%s: cannot run '%s': %s", in->label, p->c.argv[0], strerror((int)-pid));
 		in->status = 127 << 8; /* as a shell reports "command not found" */
 		in->has_status = true;
 		after_exit(s, in, true);
@@ -759,9 +653,9 @@ static void spawn_inst(struct sup *s, struct inst *in)
 		if (st->fd < 0)
 			continue;
 		fcntl(st->fd, F_SETFL, O_NONBLOCK);
-		ep_add(s, st->fd, EPOLLIN, &st->ev);
+		sup_ep_add(s, st->fd, EPOLLIN, &st->ev);
 	}
-	say(s, false, "%s started, pid %d", in->label, (int)pid);
+	sup_say(s, false, "%s started, pid %d", in->label, (int)pid);
 	if (p->c.start_delay_ns > 0) {
 		in->deadline = s->now + p->c.start_delay_ns;
 		return;
@@ -771,7 +665,7 @@ static void spawn_inst(struct sup *s, struct inst *in)
 	probe(s, in);
 }
 
-static void stop_inst(struct sup *s, struct inst *in)
+void sup_stop_inst(struct sup *s, struct inst *in)
 {
 	switch (in->state) {
 	case ST_STARTING:
@@ -801,7 +695,7 @@ static void inst_timer(struct sup *s, struct inst *in)
 	in->deadline = 0;
 	switch (in->state) {
 	case ST_BACKOFF:
-		spawn_inst(s, in);
+		sup_spawn_inst(s, in);
 		break;
 	case ST_STARTING:
 		if (!in->delay_done) {
@@ -812,9 +706,9 @@ static void inst_timer(struct sup *s, struct inst *in)
 		}
 		cancel_probe(s, in);
 		if (s->now >= in->ready_until) {
-			say(s, true, "%s not ready after %.3gs, stopping it", in->label,
-			    (double)(p->c.start_delay_ns + p->c.ready_timeout_ns) / SEC);
-			stop_inst(s, in);
+			sup_say(s, true, "%s not ready after %.3gs, stopping it", in->label,
+				(double)(p->c.start_delay_ns + p->c.ready_timeout_ns) / SEC);
+			sup_stop_inst(s, in);
 			in->ready_failed = true;
 		} else {
 			probe(s, in);
@@ -822,8 +716,8 @@ static void inst_timer(struct sup *s, struct inst *in)
 		break;
 	case ST_STOPPING:
 		if (!in->killed) {
-			say(s, true, "%s did not stop within %.3gs, killing its process group",
-			    in->label, (double)p->c.stop_timeout_ns / SEC);
+			sup_say(s, true, "%s did not stop within %.3gs, killing its process group",
+				in->label, (double)p->c.stop_timeout_ns / SEC);
 			in->killed = true;
 		}
 		if (in->pgid)
@@ -880,7 +774,7 @@ static void reap(struct sup *s)
 
 /* ---- processes: scale, rolling restart, shutdown ------------------------ */
 
-static void apply_scale(struct sup *s, struct proc *p)
+void sup_apply_scale(struct sup *s, struct proc *p)
 {
 	for (size_t i = p->ninst; i-- > (size_t)p->want;) {
 		struct inst *in = p->inst[i];
@@ -888,14 +782,14 @@ static void apply_scale(struct sup *s, struct proc *p)
 			continue;
 		in->remove = true;
 		in->respawn = false;
-		stop_inst(s, in);
+		sup_stop_inst(s, in);
 	}
 	for (long i = 0; i < p->want; i++) {
 		struct inst *in = (size_t)i < p->ninst ? p->inst[i] : NULL;
 		if (!in) {
 			in = new_inst(p, i);
 			if (!p->held && !s->shutting)
-				spawn_inst(s, in);
+				sup_spawn_inst(s, in);
 		} else if (in->remove) {
 			in->remove = false;
 			in->respawn = !p->held && !s->shutting; /* it is stopping: back up after */
@@ -940,7 +834,7 @@ static void roll_abort(struct sup *s)
 	s->roll_inst = NULL;
 }
 
-static void roll_request(struct proc *p)
+void sup_roll_request(struct proc *p)
 {
 	if (p->roll) {
 		p->roll_again = true; /* a flood of requests coalesces into one more round */
@@ -961,7 +855,7 @@ static void advance_roll(struct sup *s)
 		struct inst *in = s->roll_inst;
 		if (in) {
 			if (in->state == ST_FATAL) {
-				say(s, true, "rolling restart stopped: %s is fatal", in->label);
+				sup_say(s, true, "rolling restart stopped: %s is fatal", in->label);
 				roll_abort(s);
 				return;
 			}
@@ -982,7 +876,7 @@ static void advance_roll(struct sup *s)
 			p->roll_next = 0;
 			p->roll_end = p->ninst;
 			if (!p->roll)
-				say(s, false, "rolling restart of '%s' done", p->c.name);
+				sup_say(s, false, "rolling restart of '%s' done", p->c.name);
 			continue;
 		}
 		in = p->inst[p->roll_next++];
@@ -990,19 +884,19 @@ static void advance_roll(struct sup *s)
 			continue;
 		if (in->state == ST_RUNNING || in->state == ST_STARTING) {
 			in->respawn = true;
-			stop_inst(s, in);
+			sup_stop_inst(s, in);
 			s->roll_inst = in;
 		} else if (in->state == ST_FATAL || in->state == ST_BACKOFF) {
 			/* a new deploy deserves a fresh start */
 			in->fails = 0;
 			in->flap_count = 0;
-			spawn_inst(s, in);
+			sup_spawn_inst(s, in);
 			s->roll_inst = in;
 		}
 	}
 }
 
-static void begin_shutdown(struct sup *s, int code)
+void sup_begin_shutdown(struct sup *s, int code)
 {
 	if (code > s->exit_code)
 		s->exit_code = code;
@@ -1011,7 +905,7 @@ static void begin_shutdown(struct sup *s, int code)
 	s->shutting = true;
 	roll_abort(s);
 	s->stop_cursor = s->nprocs;
-	say(s, false, "stopping everything");
+	sup_say(s, false, "stopping everything");
 }
 
 /* Stops processes in reverse start order, each fully before the previous. */
@@ -1026,7 +920,7 @@ static void continue_shutdown(struct sup *s)
 			if (!in)
 				continue;
 			if (in->state != ST_STOPPING)
-				stop_inst(s, in);
+				sup_stop_inst(s, in);
 			if (in->state == ST_STOPPING)
 				busy = true;
 		}
@@ -1039,7 +933,7 @@ static void continue_shutdown(struct sup *s)
 
 /* ---- configuration ---------------------------------------------------- */
 
-static struct proc *find_proc(struct sup *s, struct ab_str name)
+struct proc *sup_find_proc(struct sup *s, struct ab_str name)
 {
 	for (size_t i = 0; i < s->nprocs; i++)
 		if (!s->procs[i]->removed && ab_str_eq_cstr(name, s->procs[i]->c.name))
@@ -1049,7 +943,7 @@ static struct proc *find_proc(struct sup *s, struct ab_str name)
 
 /* Processes of the new config in its order, each with a rolling restart;
  * new ones start, removed ones stop and go. */
-static int reload(struct sup *s, struct ab_err *err)
+int sup_reload(struct sup *s, struct ab_err *err)
 {
 	struct supconf c;
 	int r = supconf_load(s->o->config, &c, err);
@@ -1059,7 +953,7 @@ static int reload(struct sup *s, struct ab_err *err)
 	size_t n = 0;
 	bool *is_new = ab_xcalloc(c.nprocs + 1, sizeof(*is_new));
 	for (size_t i = 0; i < c.nprocs; i++) {
-		struct proc *p = find_proc(s, ab_str_from(c.procs[i].name));
+		struct proc *p = sup_find_proc(s, ab_str_from(c.procs[i].name));
 		if (p) {
 			struct proc *fresh = new_proc(&c.procs[i]);
 			/* keep the running instances, take the new definition */
@@ -1072,7 +966,7 @@ static int reload(struct sup *s, struct ab_err *err)
 			fresh->env_add = tmp_env;
 			free_proc(fresh);
 			if (p->ninst)
-				roll_request(p);
+				sup_roll_request(p);
 		} else {
 			p = new_proc(&c.procs[i]);
 			is_new[n] = true;
@@ -1096,15 +990,15 @@ static int reload(struct sup *s, struct ab_err *err)
 	s->cap = n + 1;
 	for (size_t i = 0; i < n; i++) {
 		if (is_new[i] || procs[i]->removed || !procs[i]->held)
-			apply_scale(s, procs[i]);
+			sup_apply_scale(s, procs[i]);
 	}
 	free(is_new);
 	if (!c.run_dir || strcmp(c.run_dir, s->run_dir) != 0 || c.output != s->output)
-		say(s, false, "run_dir and output changes take effect at the next start");
+		sup_say(s, false, "run_dir and output changes take effect at the next start");
 	s->log_max = c.log_max_bytes;
 	s->log_backups = c.log_backups;
 	supconf_release(&c);
-	say(s, false, "configuration reloaded");
+	sup_say(s, false, "configuration reloaded");
 	return 0;
 }
 
@@ -1120,489 +1014,6 @@ static void gc_procs(struct sup *s)
 			s->procs[k++] = p;
 	}
 	s->nprocs = k;
-}
-
-/* ---- status ----------------------------------------------------------- */
-
-static void json_str(struct ab_buf *b, const char *str)
-{
-	ab_buf_addc(b, '"');
-	for (const unsigned char *c = (const unsigned char *)str; *c; c++) {
-		if (*c == '"' || *c == '\\')
-			ab_buf_addf(b, "\\%c", *c);
-		else if (*c < 0x20 || *c == 0x7f)
-			ab_buf_addf(b, "\\u%04x", *c);
-		else
-			ab_buf_addc(b, (char)*c);
-	}
-	ab_buf_addc(b, '"');
-}
-
-/* CPU seconds (user + system) and resident bytes of one process, from /proc. */
-static bool proc_stats(pid_t pid, double *cpu, long long *rss)
-{
-	char path[64], buf[1024];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
-	/* the command name may hold spaces and parentheses: fields follow the last ')' */
-	char *p = strrchr(buf, ')');
-	if (!p)
-		return false;
-	unsigned long utime = 0, stime = 0;
-	long rss_pages = 0;
-	/* after ')': state(3) ... utime(14) stime(15) ... rss(24) */
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d %*d "
-			  "%*d %*d %*u %*u %ld",
-		   &utime, &stime, &rss_pages) != 3)
-		return false;
-	long hz = sysconf(_SC_CLK_TCK);
-	*cpu = (double)(utime + stime) / (double)(hz > 0 ? hz : 100);
-	*rss = (long long)rss_pages * sysconf(_SC_PAGESIZE);
-	return true;
-}
-
-static bool matches(const struct inst *in, const struct supctl_cmd *c)
-{
-	if (!c->name.len)
-		return true;
-	return ab_str_eq_cstr(c->name, in->proc->c.name) &&
-	       (c->instance < 0 || c->instance == in->index);
-}
-
-static void status_text(struct sup *s, const struct supctl_cmd *c, struct ab_buf *b)
-{
-	for (size_t i = 0; i < s->nprocs; i++) {
-		struct proc *p = s->procs[i];
-		for (size_t j = 0; j < p->ninst; j++) {
-			struct inst *in = p->inst[j];
-			if (!in || !matches(in, c))
-				continue;
-			double up = in->pid ? (double)(s->now - in->spawned) / SEC : 0;
-			ab_buf_addf(b, "%s %s pid=%d uptime=%.1f restarts=%ld\n", in->label,
-				    state_names[in->state], (int)in->pid, up, in->restarts);
-		}
-	}
-}
-
-static void status_json(struct sup *s, const struct supctl_cmd *c, bool stats,
-			struct ab_buf *b)
-{
-	ab_buf_addf(b, "{\"pid\":%d,\"uptime\":%.3f,\"state\":\"%s\",\"orphans_reaped\":%lu",
-		    (int)getpid(), (double)(s->now - s->started) / SEC,
-		    s->shutting ? "stopping" : "running", s->orphans);
-	if (stats) {
-		double cpu = 0;
-		long long rss = 0;
-		if (proc_stats(getpid(), &cpu, &rss))
-			ab_buf_addf(b, ",\"cpu\":%.2f,\"rss\":%lld", cpu, rss);
-	}
-	ab_buf_adds(b, ",\"processes\":[");
-	bool first = true;
-	for (size_t i = 0; i < s->nprocs; i++) {
-		struct proc *p = s->procs[i];
-		if (c && c->name.len && !ab_str_eq_cstr(c->name, p->c.name))
-			continue;
-		ab_buf_adds(b, first ? "{" : ",{");
-		first = false;
-		ab_buf_adds(b, "\"name\":");
-		json_str(b, p->c.name);
-		ab_buf_addf(b, ",\"scale\":%ld,\"restart\":\"%s\",\"fatal_reason\":", p->want,
-			    supconf_restart_name(p->c.restart));
-		if (p->fatal_reason)
-			json_str(b, p->fatal_reason);
-		else
-			ab_buf_adds(b, "null");
-		ab_buf_adds(b, ",\"instances\":[");
-		bool ifirst = true;
-		for (size_t j = 0; j < p->ninst; j++) {
-			struct inst *in = p->inst[j];
-			if (!in || (c && !matches(in, c)))
-				continue;
-			ab_buf_addf(b, "%s{\"index\":%ld,\"state\":\"%s\",\"pid\":", ifirst ? "" : ",",
-				    in->index, state_names[in->state]);
-			ifirst = false;
-			if (in->pid)
-				ab_buf_addf(b, "%d,\"uptime\":%.3f", (int)in->pid,
-					    (double)(s->now - in->spawned) / SEC);
-			else
-				ab_buf_adds(b, "null,\"uptime\":null");
-			ab_buf_addf(b, ",\"restarts\":%ld,\"last_exit\":", in->restarts);
-			if (in->has_status) {
-				struct ab_buf st = AB_BUF_INIT;
-				describe_status(&st, in->status);
-				json_str(b, st.buf);
-				ab_buf_release(&st);
-			} else {
-				ab_buf_adds(b, "null");
-			}
-			double cpu = 0;
-			long long rss = 0;
-			if (stats && in->pid && proc_stats(in->pid, &cpu, &rss))
-				ab_buf_addf(b, ",\"cpu\":%.2f,\"rss\":%lld", cpu, rss);
-			ab_buf_addc(b, '}');
-		}
-		ab_buf_adds(b, "]}");
-	}
-	ab_buf_adds(b, "]}\n");
-}
-
-/* ---- control socket and stats over HTTP --------------------------------- */
-
-static void conn_close(struct sup *s, struct conn *c)
-{
-	ep_close(s, &c->fd);
-	if (c->dead)
-		return;
-	c->dead = true;
-	for (struct conn **pp = &s->conns; *pp; pp = &(*pp)->next) {
-		if (*pp == c) {
-			*pp = c->next;
-			break;
-		}
-	}
-	s->nconns--;
-	c->next = s->dead_conns;
-	s->dead_conns = c;
-}
-
-static void conn_flush(struct sup *s, struct conn *c)
-{
-	size_t off = 0;
-	while (off < c->out.len) {
-		ssize_t n = send(c->fd, c->out.buf + off, c->out.len - off, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			break;
-		if (n <= 0) {
-			conn_close(s, c);
-			return;
-		}
-		off += (size_t)n;
-	}
-	memmove(c->out.buf, c->out.buf + off, c->out.len - off);
-	ab_buf_truncate(&c->out, c->out.len - off);
-	if (c->out.len)
-		ep_mod(s, c->fd, EPOLLIN | EPOLLOUT, &c->ev);
-	else if (c->eof && !c->reply_at_exit)
-		conn_close(s, c);
-	else
-		ep_mod(s, c->fd, c->eof ? 0 : EPOLLIN, &c->ev);
-}
-
-static int find_target(struct sup *s, const struct supctl_cmd *c, struct proc **pp,
-		       struct ab_buf *reply)
-{
-	*pp = find_proc(s, c->name);
-	if (!*pp) {
-		ab_buf_addf(reply, "error: no process '" AB_STR_FMT "'\n", AB_STR_ARG(c->name));
-		return -1;
-	}
-	if (c->instance >= 0 &&
-	    ((size_t)c->instance >= (*pp)->ninst || !(*pp)->inst[c->instance])) {
-		ab_buf_addf(reply, "error: no instance '" AB_STR_FMT ".%ld'\n", AB_STR_ARG(c->name),
-			    c->instance);
-		return -1;
-	}
-	return 0;
-}
-
-static void ctl_exec(struct sup *s, struct conn *conn, struct ab_str line)
-{
-	struct ab_buf *reply = &conn->out;
-	struct supctl_cmd c;
-	struct ab_err e = AB_ERR_INIT;
-	struct proc *p = NULL;
-	if (supctl_parse(line, &c, &e) < 0) {
-		ab_buf_addf(reply, "error: column %u: %s\n", e.col, e.msg.buf);
-		ab_err_release(&e);
-		return;
-	}
-	if (s->shutting && c.op != SUPCTL_STATUS && c.op != SUPCTL_STOP) {
-		ab_buf_adds(reply, "error: the supervisor is stopping\n");
-		return;
-	}
-	if (c.name.len && c.op != SUPCTL_STATUS && find_target(s, &c, &p, reply) < 0)
-		return;
-	switch (c.op) {
-	case SUPCTL_STATUS:
-		if (c.name.len && !find_proc(s, c.name)) {
-			ab_buf_addf(reply, "error: no process '" AB_STR_FMT "'\n",
-				    AB_STR_ARG(c.name));
-			return;
-		}
-		if (c.json)
-			status_json(s, &c, false, reply);
-		else
-			status_text(s, &c, reply);
-		break;
-	case SUPCTL_STOP:
-		if (!p) {
-			/* answered once everything is down, so `stop` can be waited on */
-			conn->reply_at_exit = true;
-			begin_shutdown(s, 0);
-			return;
-		}
-		if (c.instance < 0)
-			p->held = true;
-		for (size_t j = 0; j < p->ninst; j++) {
-			struct inst *in = p->inst[j];
-			if (in && matches(in, &c)) {
-				in->held = c.instance >= 0;
-				in->respawn = false;
-				stop_inst(s, in);
-			}
-		}
-		break;
-	case SUPCTL_START:
-		p->held = false;
-		free(p->fatal_reason);
-		p->fatal_reason = NULL;
-		for (size_t j = 0; j < p->ninst; j++) {
-			struct inst *in = p->inst[j];
-			if (!in || !matches(in, &c))
-				continue;
-			in->held = false;
-			in->fails = 0;
-			in->flap_count = 0;
-			if (in->state == ST_STOPPED || in->state == ST_EXITED || in->state == ST_FATAL)
-				spawn_inst(s, in);
-			else if (in->state == ST_STOPPING)
-				in->respawn = true;
-		}
-		break;
-	case SUPCTL_RESTART:
-		if (!p) {
-			for (size_t i = 0; i < s->nprocs; i++)
-				if (!s->procs[i]->removed)
-					roll_request(s->procs[i]);
-		} else if (c.instance < 0) {
-			roll_request(p);
-		} else {
-			struct inst *in = p->inst[c.instance];
-			in->respawn = true;
-			stop_inst(s, in);
-		}
-		break;
-	case SUPCTL_SCALE:
-		p->want = c.count;
-		apply_scale(s, p);
-		break;
-	case SUPCTL_SIGNAL:
-		/* the leader only, as supervisorctl signal: a master (gunicorn)
-		 * passes HUP or TTIN on to its workers itself */
-		for (size_t j = 0; j < p->ninst; j++) {
-			struct inst *in = p->inst[j];
-			if (in && matches(in, &c) && in->pid)
-				kill(in->pid, c.sig);
-		}
-		break;
-	case SUPCTL_RELOAD:
-		if (reload(s, &e) < 0) {
-			struct ab_buf m = AB_BUF_INIT;
-			ab_err_format(&e, &m);
-			ab_buf_addf(reply, "error: %s\n", m.buf);
-			ab_buf_release(&m);
-			ab_err_release(&e);
-			return;
-		}
-		break;
-	}
-	ab_buf_adds(reply, "ok\n");
-}
-
-static void http_exec(struct sup *s, struct conn *c)
-{
-	struct ab_buf body = AB_BUF_INIT;
-	const char *status = "200 OK";
-	if (strncmp(c->in.buf, "GET / ", 6) == 0 || strncmp(c->in.buf, "GET /status ", 12) == 0) {
-		status_json(s, NULL, true, &body);
-	} else if (strncmp(c->in.buf, "GET ", 4) == 0) {
-		status = "404 Not Found";
-		ab_buf_adds(&body, "{\"error\":\"not found\"}\n");
-	} else {
-		status = "405 Method Not Allowed";
-		ab_buf_adds(&body, "{\"error\":\"method not allowed\"}\n");
-	}
-	ab_buf_addf(&c->out,
-		    "HTTP/1.0 %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
-		    "Cache-Control: no-store\r\nConnection: close\r\n\r\n%s",
-		    status, body.len, body.buf);
-	ab_buf_release(&body);
-}
-
-/* Control lines: each complete line runs; an overlong one is answered with
- * an error and skipped up to its newline, and the connection carries on
- * (closing with unread input would reset it before the client reads). */
-static void ctl_input(struct sup *s, struct conn *c, const char *p, size_t n)
-{
-	while (n) {
-		const char *nl = memchr(p, '\n', n);
-		size_t len = nl ? (size_t)(nl - p) : n;
-		if (c->skip) {
-			c->skip = !nl;
-		} else if (c->in.len + len > SUPCTL_MAX_LINE + 1) {
-			ab_buf_adds(&c->out, "error: line too long\n");
-			ab_buf_reset(&c->in);
-			c->skip = !nl;
-		} else {
-			ab_buf_add(&c->in, p, len);
-			if (nl) {
-				ctl_exec(s, c, ab_buf_str(&c->in));
-				ab_buf_reset(&c->in);
-			}
-		}
-		p += len + (nl ? 1 : 0);
-		n -= len + (nl ? 1 : 0);
-	}
-}
-
-static void conn_read(struct sup *s, struct conn *c)
-{
-	char chunk[4096];
-	for (;;) {
-		ssize_t n = recv(c->fd, chunk, sizeof(chunk), 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			break;
-		if (n <= 0) {
-			c->eof = true;
-			break;
-		}
-		if (!c->http) {
-			ctl_input(s, c, chunk, (size_t)n);
-			if (c->out.len > MAX_REPLY_BYTES) { /* a client that never reads */
-				conn_close(s, c);
-				return;
-			}
-			continue;
-		}
-		if (c->out.len)
-			continue; /* answered: the rest is ignored */
-		if (ab_buf_add(&c->in, chunk, (size_t)n) < 0) {
-			ab_buf_adds(&c->out, "HTTP/1.0 413 Request Too Large\r\n"
-					     "Connection: close\r\n\r\n");
-			ab_buf_reset(&c->in);
-		} else if (strstr(c->in.buf, "\r\n\r\n") || strstr(c->in.buf, "\n\n")) {
-			http_exec(s, c);
-		}
-	}
-	if (c->http && c->eof && !c->out.len && c->in.len)
-		http_exec(s, c);
-	if (c->http && c->out.len)
-		c->eof = true; /* one request per connection */
-	if (!c->http && c->eof && c->in.len && !c->skip) { /* a last line without "\n" */
-		ctl_exec(s, c, ab_buf_str(&c->in));
-		ab_buf_reset(&c->in);
-	}
-	conn_flush(s, c);
-}
-
-static void accept_conns(struct sup *s, int lfd, bool http)
-{
-	for (;;) {
-		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			return;
-		}
-		if (!http) {
-			struct ucred cred;
-			socklen_t len = sizeof(cred);
-			/* 0600 keeps others out already; the check also covers a
-			 * socket file opened up by hand */
-			if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
-			    (cred.uid != geteuid() && cred.uid != 0)) {
-				static const char msg[] = "error: permission denied\n";
-				send(fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL);
-				close(fd);
-				say(s, true, "control socket: refused uid %d",
-				    len == sizeof(cred) ? (int)cred.uid : -1);
-				continue;
-			}
-		}
-		if (s->nconns >= MAX_CONNS) {
-			close(fd);
-			continue;
-		}
-		struct conn *c = ab_xcalloc(1, sizeof(*c));
-		c->ev = (struct ev){ EV_CONN, c };
-		c->fd = fd;
-		c->http = http;
-		ab_buf_init(&c->in, http ? HTTP_MAX_REQUEST : 0);
-		ab_buf_init(&c->out, 0);
-		c->next = s->conns;
-		s->conns = c;
-		s->nconns++;
-		ep_add(s, fd, EPOLLIN, &c->ev);
-	}
-}
-
-static int listen_unix(struct sup *s, struct ab_err *err)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	struct ab_loc loc = { s->sock_path, 0, 0 };
-	if (strlen(s->sock_path) >= sizeof(a.sun_path))
-		return ab_err_at(err, AB_E_IO, &loc, "control socket path longer than %zu bytes",
-				 sizeof(a.sun_path) - 1);
-	memcpy(a.sun_path, s->sock_path, strlen(s->sock_path) + 1);
-	int probe_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (probe_fd >= 0 && connect(probe_fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
-		close(probe_fd);
-		return ab_err_at(err, AB_E_IO, &loc,
-				 "a supervisor is already running on this run directory");
-	}
-	if (probe_fd >= 0)
-		close(probe_fd);
-	unlink(s->sock_path); /* stale, from a supervisor that was killed */
-	s->ctl_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s->ctl_fd < 0)
-		return ab_err_at(err, AB_E_IO, &loc, "cannot create socket: %s", strerror(errno));
-	mode_t old = umask(0177); /* born 0600: no window with a wider mode */
-	int r = bind(s->ctl_fd, (struct sockaddr *)&a, sizeof(a));
-	umask(old);
-	if (r < 0 || chmod(s->sock_path, 0600) < 0 || listen(s->ctl_fd, 64) < 0)
-		return ab_err_at(err, AB_E_IO, &loc, "cannot listen: %s", strerror(errno));
-	s->ctl_ev = (struct ev){ EV_CTL_LISTEN, NULL };
-	ep_add(s, s->ctl_fd, EPOLLIN, &s->ctl_ev);
-	return 0;
-}
-
-static int listen_http(struct sup *s, const char *spec, struct ab_err *err)
-{
-	const char *colon = strrchr(spec, ':');
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	char host[64];
-	char *end = NULL;
-	long port = colon ? strtol(colon + 1, &end, 10) : -1;
-	if (!colon || (size_t)(colon - spec) >= sizeof(host) || !end || *end || port < 1 ||
-	    port > 65535)
-		return ab_err_set(err, AB_E_USAGE, "invalid --stats-http '%s' (expected IP:PORT)",
-				  spec);
-	memcpy(host, spec, (size_t)(colon - spec));
-	host[colon - spec] = 0;
-	if (inet_pton(AF_INET, host, &a.sin_addr) != 1)
-		return ab_err_set(err, AB_E_USAGE,
-				  "invalid --stats-http '%s' (expected an IPv4 address)", spec);
-	a.sin_port = htons((uint16_t)port);
-	s->http_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int one = 1;
-	setsockopt(s->http_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (s->http_fd < 0 || bind(s->http_fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    listen(s->http_fd, 16) < 0)
-		return ab_err_set(err, AB_E_IO, "cannot listen on %s: %s", spec, strerror(errno));
-	s->http_ev = (struct ev){ EV_HTTP_LISTEN, NULL };
-	ep_add(s, s->http_fd, EPOLLIN, &s->http_ev);
-	return 0;
 }
 
 /* ---- the loop --------------------------------------------------------- */
@@ -1628,14 +1039,15 @@ static void handle_signals(struct sup *s)
 	}
 	reap(s);
 	if (stop)
-		begin_shutdown(s, 0);
+		sup_begin_shutdown(s, 0);
 	if (hup && !s->shutting) {
 		struct ab_err e = AB_ERR_INIT;
-		say(s, false, "SIGHUP: reloading %s", s->o->config);
-		if (reload(s, &e) < 0) {
+		sup_say(s, false, "SIGHUP: reloading %s", s->o->config);
+		if (sup_reload(s, &e) < 0) {
 			struct ab_buf m = AB_BUF_INIT;
 			ab_err_format(&e, &m);
-			say(s, true, "reload failed, keeping the running configuration: %s", m.buf);
+			sup_say(s, true, "reload failed, keeping the running configuration: %s",
+				m.buf);
 			ab_buf_release(&m);
 		}
 		ab_err_release(&e);
@@ -1715,19 +1127,19 @@ static int run_loop(struct sup *s)
 				handle_signals(s);
 				break;
 			case EV_CTL_LISTEN:
-				accept_conns(s, s->ctl_fd, false);
+				sup_accept_conns(s, s->ctl_fd, false);
 				break;
 			case EV_HTTP_LISTEN:
-				accept_conns(s, s->http_fd, true);
+				sup_accept_conns(s, s->http_fd, true);
 				break;
 			case EV_CONN: {
 				struct conn *c = ev->ptr;
 				if (c->dead || c->fd < 0)
 					break;
 				if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-					conn_read(s, c);
+					sup_conn_read(s, c);
 				else if (evs[i].events & EPOLLOUT)
-					conn_flush(s, c);
+					sup_conn_flush(s, c);
 				break;
 			}
 			case EV_STREAM: {
@@ -1747,13 +1159,6 @@ static int run_loop(struct sup *s)
 	}
 }
 
-char *sup_socket_path(const char *run_dir)
-{
-	struct ab_buf b = AB_BUF_INIT;
-	ab_buf_addf(&b, "%s/supervisor.sock", run_dir);
-	return ab_buf_detach(&b);
-}
-
 static void release(struct sup *s)
 {
 	for (size_t i = 0; i < s->nprocs; i++) {
@@ -1770,9 +1175,9 @@ static void release(struct sup *s)
 			ab_buf_adds(&c->out, "ok\n");
 			int fl = fcntl(c->fd, F_GETFL);
 			fcntl(c->fd, F_SETFL, fl & ~O_NONBLOCK);
-			write_all(c->fd, c->out.buf, c->out.len);
+			sup_write_all(c->fd, c->out.buf, c->out.len);
 		}
-		conn_close(s, c);
+		sup_conn_close(s, c);
 	}
 	bury(s);
 	if (s->ctl_fd >= 0) {
@@ -1848,12 +1253,12 @@ int sup_run(const struct sup_opts *o, struct ab_err *err)
 		goto out;
 	}
 	s.sig_ev = (struct ev){ EV_SIGNAL, NULL };
-	ep_add(&s, s.sfd, EPOLLIN, &s.sig_ev);
-	r = listen_unix(&s, err);
+	sup_ep_add(&s, s.sfd, EPOLLIN, &s.sig_ev);
+	r = sup_listen_unix(&s, err);
 	if (r < 0)
 		goto out;
 	if (o->stats_http) {
-		r = listen_http(&s, o->stats_http, err);
+		r = sup_listen_http(&s, o->stats_http, err);
 		if (r < 0)
 			goto out;
 	}
@@ -1863,78 +1268,16 @@ int sup_run(const struct sup_opts *o, struct ab_err *err)
 	if (!o->no_subreaper && getpid() != 1)
 		prctl(PR_SET_CHILD_SUBREAPER, 1);
 	s.now = s.started = mono();
-	say(&s, false, "pid %d, %zu process%s, control socket %s", (int)getpid(), s.nprocs,
-	    s.nprocs == 1 ? "" : "es", s.sock_path);
+	sup_say(&s, false, "pid %d, %zu process%s, control socket %s", (int)getpid(), s.nprocs,
+		s.nprocs == 1 ? "" : "es", s.sock_path);
 	for (size_t i = 0; i < s.nprocs; i++)
-		apply_scale(&s, s.procs[i]);
+		sup_apply_scale(&s, s.procs[i]);
 	r = run_loop(&s);
 	if (r < 0)
 		ab_err_set(err, -r, "event loop failed: %s", strerror(errno));
 	else
-		say(&s, false, "stopped");
+		sup_say(&s, false, "stopped");
 out:
 	release(&s);
-	return r;
-}
-
-int sup_ctl(const char *sock_path, const char *line, int out_fd, int err_fd, struct ab_err *err)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	struct ab_loc loc = { sock_path, 0, 0 };
-	struct ab_buf reply = AB_BUF_INIT;
-	int r = 0;
-	if (strlen(sock_path) >= sizeof(a.sun_path))
-		return ab_err_at(err, AB_E_IO, &loc, "control socket path too long");
-	memcpy(a.sun_path, sock_path, strlen(sock_path) + 1);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		r = ab_err_at(err, AB_E_IO, &loc, "cannot connect to the supervisor: %s",
-			      strerror(errno));
-		goto out;
-	}
-	struct ab_buf req = AB_BUF_INIT;
-	ab_buf_addf(&req, "%s\n", line);
-	size_t off = 0;
-	while (off < req.len) {
-		ssize_t n = send(fd, req.buf + off, req.len - off, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	ab_buf_release(&req);
-	shutdown(fd, SHUT_WR);
-	char chunk[4096];
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		ab_buf_add(&reply, chunk, (size_t)n);
-	}
-	/* the last line is the verdict */
-	size_t end = reply.len;
-	if (end && reply.buf[end - 1] == '\n')
-		end--;
-	size_t start = end;
-	while (start && reply.buf[start - 1] != '\n')
-		start--;
-	struct ab_str last = ab_str_make(reply.buf + start, end - start);
-	write_all(out_fd, reply.buf, start);
-	if (ab_str_eq_cstr(last, "ok")) {
-		r = 0;
-	} else if (ab_str_startswith(last, "error: ")) {
-		write_all(err_fd, last.ptr, last.len);
-		write_all(err_fd, "\n", 1);
-		r = 1;
-	} else {
-		r = ab_err_at(err, AB_E_IO, &loc, "no reply from the supervisor");
-	}
-out:
-	if (fd >= 0)
-		close(fd);
-	ab_buf_release(&reply);
 	return r;
 }
