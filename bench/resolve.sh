@@ -1,8 +1,9 @@
 #!/bin/sh
 # resolve.sh - `appbuild lock` against `pip install --dry-run --report` on the
 # same static indexes, warm caches, median of N runs (default 5; pip: 3, and
-# 1 for boto, which takes pip about 90 s), peak RSS from /usr/bin/time -v,
-# and whether both pick the same pins.
+# 1 for boto, which takes pip about 90 s), appbuild's median user+system
+# CPU time (wall far above it means waiting, not working), peak RSS from
+# /usr/bin/time, and whether both pick the same pins.
 #
 #   sh bench/resolve.sh            (from the repository root; needs build/appbuild)
 #   RUNS=9 PIP=0 sh bench/resolve.sh   (PIP=0: appbuild only)
@@ -29,13 +30,14 @@ bench() {
 	: >"$T/t"
 	i=0
 	while [ $i -lt "$RUNS" ]; do
-		/usr/bin/time -f '%e %M' -o "$T/one" "$AB" -q lock "$app" -U --index-url "$idx" \
+		/usr/bin/time -f '%e %M %U %S' -o "$T/one" "$AB" -q lock "$app" -U --index-url "$idx" \
 			--cache-dir "$T/cache" >/dev/null 2>&1
 		cat "$T/one" >>"$T/t"
 		i=$((i + 1))
 	done
 	ab=$(cut -d' ' -f1 "$T/t" | median)
 	abrss=$(cut -d' ' -f2 "$T/t" | sort -n | tail -1)
+	abcpu=$(awk '{ printf "%.2f\n", $3 + $4 }' "$T/t" | median)
 	sed -n 's/^\([A-Za-z0-9._-]*\)==\([^ ]*\) .*/\1==\2/p' "$app/dependencies.lock" | canon \
 		>"$T/ours"
 	pip=- piprss=- same=-
@@ -62,12 +64,12 @@ for i in json.load(open(sys.argv[1]))["install"]:
 		cmp -s "$T/ours" "$T/pip" && same=yes || same=NO
 	fi
 	ratio=$(awk -v a="$ab" -v p="$pip" 'BEGIN { if (p == "-" || a == 0) print "-"; else printf "%.0fx", p / a }')
-	printf '| %-8s | %5s | %8s s | %8s s | %6s | %8s | %8s | %s |\n' "$name" \
-		"$(wc -l <"$T/ours")" "$ab" "$pip" "$ratio" "$abrss" "$piprss" "$same"
+	printf '| %-8s | %5s | %8s s | %6s s | %8s s | %6s | %8s | %8s | %s |\n' "$name" \
+		"$(wc -l <"$T/ours")" "$ab" "$abcpu" "$pip" "$ratio" "$abrss" "$piprss" "$same"
 }
 
-printf '| set      | dists | appbuild   | pip        | ratio  | RSS KiB  | pip RSS  | same pins |\n'
-printf '|---|---:|---:|---:|---:|---:|---:|---|\n'
+printf '| set      | dists | appbuild   | CPU      | pip        | ratio  | RSS KiB  | pip RSS  | same pins |\n'
+printf '|---|---:|---:|---:|---:|---:|---:|---:|---|\n'
 echo 'flask' >"$T/flask.txt"
 echo 'django' >"$T/django.txt"
 bench flask "$SHARED/pyindex" "$T/flask.txt"

@@ -2,11 +2,14 @@
 #include "builder/http.h"
 
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "formats/core/mem.h"
 
@@ -75,16 +78,31 @@ void http_redact_url(const char *url, struct ab_buf *out)
 	ab_buf_adds(out, at);
 }
 
-struct http_client *http_client_new(const struct http_opts *opts, struct ab_err *err)
+/* libcurl is set up on the first transfer it has to make, not with the
+ * client: a warm lock over a file:// index makes none (fast_file()), and
+ * libcurl's global init (TLS backends) is a good part of such a run.
+ * Returns 0, or -1 when libcurl cannot be initialised. */
+static int ensure_multi(struct http_client *cl)
 {
 	static bool inited;
+	if (cl->multi)
+		return 0;
 	if (!inited) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
-			ab_err_set(err, AB_E_INTERNAL, "cannot initialise libcurl");
-			return NULL;
-		}
+		if (curl_global_init(CURL_GLOBAL_DEFAULT))
+			return -1;
 		inited = true;
 	}
+	cl->multi = curl_multi_init();
+	if (!cl->multi)
+		return -1;
+	/* HTTP/2: many streams over one connection when the server offers it */
+	curl_multi_setopt(cl->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	curl_multi_setopt(cl->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)cl->o.jobs);
+	return 0;
+}
+
+struct http_client *http_client_new(const struct http_opts *opts, struct ab_err *err)
+{
 	struct http_client *cl = ab_xcalloc(1, sizeof(*cl));
 	if (opts)
 		cl->o = *opts;
@@ -100,15 +118,6 @@ struct http_client *http_client_new(const struct http_opts *opts, struct ab_err 
 		cl->o.stall_timeout_s = 30;
 	if (!cl->o.user_agent)
 		cl->o.user_agent = "appbuild/0.1";
-	cl->multi = curl_multi_init();
-	if (!cl->multi) {
-		free(cl);
-		ab_err_set(err, AB_E_INTERNAL, "cannot initialise libcurl");
-		return NULL;
-	}
-	/* HTTP/2: many streams over one connection when the server offers it */
-	curl_multi_setopt(cl->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
-	curl_multi_setopt(cl->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)cl->o.jobs);
 	cl->start = now_s();
 	return cl;
 }
@@ -120,7 +129,8 @@ void http_client_free(struct http_client *cl)
 	for (size_t i = 0; i < cl->nidle; i++)
 		curl_easy_cleanup(cl->idle[i]);
 	free(cl->idle);
-	curl_multi_cleanup(cl->multi);
+	if (cl->multi)
+		curl_multi_cleanup(cl->multi);
 	free(cl);
 }
 
@@ -323,6 +333,10 @@ static int start(struct http_client *cl, struct http_req *r)
 	}
 	if (!p->resuming)
 		restart_body(r);
+	if (ensure_multi(cl) < 0) {
+		ab_err_set(&r->err, AB_E_INTERNAL, "cannot initialise libcurl");
+		return -1;
+	}
 	p->easy = get_easy(cl);
 	if (!p->easy) {
 		ab_err_set(&r->err, AB_E_INTERNAL, "cannot create a libcurl handle");
@@ -593,6 +607,84 @@ out:
 	finish(cl, r);
 }
 
+/* A plain local file into a memory body without libcurl: a file://
+ * transfer costs libcurl a handle setup, URL parse and multi-loop turn
+ * (most of a warm-cache lock over a file:// index). Only the simple case
+ * is taken here: "file:///path" with nothing libcurl would rewrite
+ * (percent escapes, dot segments, query, fragment), a regular file that
+ * opens, reads whole and fits max_body. Anything else (and every error)
+ * goes through libcurl as before, so results and messages do not change.
+ * Returns true when the request was completed (finish() called). */
+static bool fast_file(struct http_client *cl, struct http_req *r)
+{
+	struct http_priv *p = r->priv;
+	if (strncmp(r->url, "file:///", 8) || r->to_cache || r->range_len > 0 || p->resuming ||
+	    r->attempts || strpbrk(r->url, "%?#\\") || strstr(r->url, "/./") ||
+	    strstr(r->url, "/../"))
+		return false;
+	for (const char *c = r->url; *c; c++)
+		if ((unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7f)
+			return false; /* libcurl refuses or escapes these */
+	const char *path = r->url + 7;
+	size_t pl = strlen(path);
+	if ((pl >= 2 && !strcmp(path + pl - 2, "/.")) || (pl >= 3 && !strcmp(path + pl - 3, "/..")))
+		return false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return false;
+	}
+	p->t0 = now_s();
+	restart_body(r);
+	bool ok = true;
+	char buf[65536];
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n == 0)
+			break;
+		if (n < 0 || ab_buf_add(&r->body, buf, (size_t)n) < 0) {
+			ok = false;
+			break;
+		}
+		cache_sha256_update(&p->h, buf, (size_t)n);
+		p->attempt_rx += n;
+	}
+	close(fd);
+	if (!ok) {
+		restart_body(r);
+		p->attempt_rx = 0;
+		return false;
+	}
+	r->attempts++;
+	p->received = p->attempt_rx;
+	cl->st.bytes += (uint64_t)p->attempt_rx;
+	r->status = 200;
+	free(r->effective_url);
+	r->effective_url = ab_xstrdup(r->url);
+	/* the headers libcurl's file:// handler makes up (lib/file.c): only
+	 * Last-Modified and Accept-ranges reach a field here */
+	static const char *const wday[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	struct tm tm;
+	char lm[64];
+	if (gmtime_r(&st.st_mtime, &tm)) {
+		snprintf(lm, sizeof(lm), "%s, %02d %s %4d %02d:%02d:%02d GMT", wday[tm.tm_wday],
+			 tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+			 tm.tm_sec);
+		free(r->last_modified);
+		r->last_modified = ab_xstrdup(lm);
+	}
+	p->accept_ranges = true;
+	log_attempt(cl, r, CURLE_OK, 200);
+	success(r);
+	finish(cl, r);
+	return true;
+}
+
 /* Start every pending request whose time has come, up to `jobs`. Returns
  * seconds until the next delayed one, or -1. */
 static double start_ready(struct http_client *cl)
@@ -616,6 +708,11 @@ static double start_ready(struct http_client *cl)
 		if (cl->tail == r)
 			cl->tail = prev;
 		r->priv->next = NULL;
+		if (fast_file(cl, r)) {
+			prev = NULL;
+			r = cl->head;
+			continue;
+		}
 		if (start(cl, r) < 0) {
 			r->result = r->err.code ? -r->err.code : -AB_E_INTERNAL;
 			finish(cl, r);
@@ -652,10 +749,12 @@ int http_run(struct http_client *cl)
 	while (cl->head || cl->active) {
 		double wait = start_ready(cl);
 		int running = 0;
-		curl_multi_perform(cl->multi, &running);
 		CURLMsg *m;
 		int left;
 		bool any = false;
+		if (!cl->multi)
+			continue; /* everything so far was a local file */
+		curl_multi_perform(cl->multi, &running);
 		while ((m = curl_multi_info_read(cl->multi, &left))) {
 			if (m->msg == CURLMSG_DONE) {
 				done_msg(cl, m);

@@ -93,8 +93,9 @@ struct http_req {
 	struct http_priv *priv;
 };
 
-/* Create a client. Returns NULL with AB_E_INTERNAL when libcurl fails to
- * initialise. Free with http_client_free(). */
+/* Create a client. Never fails (libcurl is initialised on the first
+ * transfer that needs it; if it cannot be, that request fails with
+ * AB_E_INTERNAL); `err` is unused. Free with http_client_free(). */
 struct http_client *http_client_new(const struct http_opts *opts, struct ab_err *err);
 void http_client_free(struct http_client *cl);
 

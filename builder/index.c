@@ -363,6 +363,7 @@ static void page_done_inner(struct http_req *r, void *data)
 		}
 		cache_page_put(ix->cache, &j->cached, j->cached_body.buf, j->cached_body.len, NULL);
 		parse_page(j, ab_buf_str(&j->cached_body), j->cached.content_type);
+		ab_buf_release(&j->cached_body); /* the page has its own copies */
 		return;
 	}
 	if (!is_file(j->url)) {
@@ -376,6 +377,9 @@ static void page_done_inner(struct http_req *r, void *data)
 		cache_page_put(ix->cache, &m, r->body.buf, r->body.len, NULL);
 	}
 	parse_page(j, ab_buf_str(&r->body), r->content_type);
+	/* the page has its own copies: give the body back for the next page
+	 * rather than keep every page's raw text until index_free() */
+	ab_buf_release(&r->body);
 }
 
 static void pages_arrived(struct index *ix);
@@ -453,6 +457,7 @@ static struct page_job *queue_page(struct index *ix, const char *url, bool find_
 		log_cache(ix, ix->offline ? "hit (offline)" : "hit (fresh)", url,
 			  j->cached_body.len);
 		parse_page(j, ab_buf_str(&j->cached_body), j->cached.content_type);
+		ab_buf_release(&j->cached_body);
 		return j;
 	}
 	if (ix->offline) {
@@ -549,8 +554,54 @@ static int cand_cmp(const void *a, const void *b)
 	return strcmp(x->filename, y->filename);
 }
 
-static void add_cands(struct index *ix, struct proj *p, struct page_job *j, size_t *cap)
+/* The filenames already taken by build(): an open-addressing set of
+ * candidate indexes + 1 (a linear scan per file was quadratic in the
+ * project's file count: botocore has thousands). */
+struct seen {
+	size_t *slots;
+	size_t n; /* a power of two */
+};
+
+static size_t hash_fn(const char *s)
 {
+	size_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* true when `fn` is already a candidate's filename; else records that
+ * candidate `idx` (about to be added) has it */
+static bool seen_add(struct seen *st, const struct proj *p, const char *fn, size_t idx)
+{
+	if ((idx + 1) * 2 > st->n) {
+		size_t n = st->n ? st->n * 2 : 64;
+		while ((idx + 1) * 2 > n)
+			n *= 2;
+		free(st->slots);
+		st->slots = ab_xcalloc(n, sizeof(*st->slots));
+		st->n = n;
+		for (size_t k = 0; k < idx; k++) {
+			size_t h = hash_fn(p->cands[k].filename) & (n - 1);
+			while (st->slots[h])
+				h = (h + 1) & (n - 1);
+			st->slots[h] = k + 1;
+		}
+	}
+	size_t h = hash_fn(fn) & (st->n - 1);
+	while (st->slots[h]) {
+		if (!strcmp(p->cands[st->slots[h] - 1].filename, fn))
+			return true;
+		h = (h + 1) & (st->n - 1);
+	}
+	st->slots[h] = idx + 1;
+	return false;
+}
+
+static void add_cands(struct index *ix, struct proj *p, struct page_job *j, size_t *cap,
+		      struct seen *seen)
+{
+	const char *source = NULL; /* j->url, copied once for all its files */
 	for (size_t i = 0; i < j->page.nfiles; i++) {
 		const struct simple_file *f = &j->page.files[i];
 		struct ab_str fn = ab_str_from(f->filename);
@@ -586,30 +637,31 @@ static void add_cands(struct index *ix, struct proj *p, struct page_job *j, size
 		}
 		/* the same file from two sources (an index and its mirror):
 		 * pip keeps both links; we keep the first, from the higher source */
-		bool dup = false;
-		for (size_t k = 0; k < p->ncands; k++)
-			dup |= !strcmp(p->cands[k].filename, f->filename);
-		if (dup) {
+		if (seen_add(seen, p, f->filename, p->ncands)) {
 			pep440_version_free(c.version);
 			tag_set_release(&c.tags);
 			continue;
 		}
+		/* the strings stay in the page's arena: the page lives as long
+		 * as the index (page_job_free() in index_free()) and is parsed
+		 * once, so copies would only double the memory touched */
 		struct ab_arena *a = &ix->arena;
 		c.project = p->name;
-		c.filename = ab_arena_strdup(a, f->filename);
-		c.url = ab_arena_strdup(a, f->url);
-		c.requires_python =
-			f->requires_python ? ab_arena_strdup(a, f->requires_python) : NULL;
+		c.filename = f->filename;
+		c.url = f->url;
+		c.requires_python = f->requires_python;
 		c.yanked = f->yanked;
-		c.yanked_reason = f->yanked_reason ? ab_arena_strdup(a, f->yanked_reason) : NULL;
+		c.yanked_reason = f->yanked_reason;
 		const char *h = simple_file_hash(f, "sha256");
-		c.sha256 = h && cache_is_sha256(h) ? ab_arena_strdup(a, h) : NULL;
+		c.sha256 = h && cache_is_sha256(h) ? h : NULL;
 		c.has_metadata = f->has_metadata;
 		if (f->metadata_hash.algo && !strcmp(f->metadata_hash.algo, "sha256") &&
 		    cache_is_sha256(f->metadata_hash.hex))
-			c.metadata_sha256 = ab_arena_strdup(a, f->metadata_hash.hex);
+			c.metadata_sha256 = f->metadata_hash.hex;
 		c.size = f->size;
-		c.source = ab_arena_strdup(a, j->url);
+		if (!source)
+			source = ab_arena_strdup(a, j->url);
+		c.source = source;
 		AB_GROW(p->cands, *cap, p->ncands + 1);
 		p->cands[p->ncands++] = c;
 	}
@@ -632,7 +684,17 @@ static void build(struct index *ix, struct proj *p)
 {
 	size_t cap = 0, ok = 0;
 	struct page_job *first_bad = NULL;
+	struct seen seen = { NULL, 0 };
 	p->built = true;
+	/* one allocation for every file listed: growing by doubling copies
+	 * the (large) candidate structs of big projects again and again */
+	size_t files = 0;
+	for (size_t i = 0; i < p->njobs; i++)
+		files += p->jobs[i]->page.nfiles;
+	for (size_t i = 0; i < ix->nfl; i++)
+		files += ix->fl[i]->page.nfiles;
+	if (files)
+		AB_GROW(p->cands, cap, files);
 	for (size_t pass = 0; pass < 2; pass++) {
 		size_t nj = pass ? ix->nfl : p->njobs;
 		struct page_job **jobs = pass ? ix->fl : p->jobs;
@@ -647,9 +709,10 @@ static void build(struct index *ix, struct proj *p)
 			 * nothing; an index's 404 is an answer ("no such project") */
 			if (!(pass == 1 && j->not_found))
 				ok++;
-			add_cands(ix, p, j, &cap);
+			add_cands(ix, p, j, &cap, &seen);
 		}
 	}
+	free(seen.slots);
 	if (first_bad && (ok == 0 || ix->offline)) {
 		p->result = ab_err_set(&p->err, first_bad->err.code, "%s", first_bad->err.msg.buf);
 		if (first_bad->err.notes.len)

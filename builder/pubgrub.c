@@ -723,14 +723,27 @@ static int expand(struct pubgrub *pg, unsigned pkg, const struct pep440_version 
 	}
 	struct vrange exact = VRANGE_INIT;
 	vrange_exact(&exact, v);
+	/* What v's incompatibilities are stated over: v, widened to the gap
+	 * around it where no other version can be chosen, so that those of
+	 * consecutive versions merge into one interval (add_dependency_ic):
+	 * a union of hundreds of single versions makes every term operation
+	 * on the package copy hundreds of intervals. */
+	struct vrange span = VRANGE_INIT;
+	if (pkg != PUBGRUB_ROOT && pg->cb.version_span) {
+		pg->cb.version_span(pg->cb.data, pg, pkg, v, &span);
+		if (!vrange_contains(&span, v))
+			vrange_copy(&span, &exact);
+	} else
+		vrange_copy(&span, &exact);
 	if (pg->unavail) {
 		struct incompat *ic = ic_new(pg, IC_UNAVAILABLE, 1);
-		term_set(&ic->t[0], pkg, true, &exact);
+		term_set(&ic->t[0], pkg, true, &span);
 		ic->reason = pg->unavail;
 		pg->unavail = NULL;
 		ic_register(pg, ic);
 		clear_deps(pg);
 		vrange_release(&exact);
+		vrange_release(&span);
 		return 0;
 	}
 	/* A dependency on itself: satisfied by v, or v is unusable. A
@@ -741,7 +754,7 @@ static int expand(struct pubgrub *pg, unsigned pkg, const struct pep440_version 
 			continue;
 		if (vrange_is_empty(&pg->deps[i].r)) {
 			struct incompat *ic = ic_new(pg, IC_UNAVAILABLE, 1);
-			term_set(&ic->t[0], pkg, true, &exact);
+			term_set(&ic->t[0], pkg, true, &span);
 			struct ab_buf why = AB_BUF_INIT;
 			ab_buf_addf(&why, "depends on %s with no possible version",
 				    pg->pkgs[pg->deps[i].pkg].name);
@@ -749,17 +762,19 @@ static int expand(struct pubgrub *pg, unsigned pkg, const struct pep440_version 
 			ic_register(pg, ic);
 			clear_deps(pg);
 			vrange_release(&exact);
+			vrange_release(&span);
 			return 0;
 		}
 		if (pg->deps[i].pkg != pkg)
 			continue;
 		if (!vrange_contains(&pg->deps[i].r, v)) {
 			struct incompat *ic = ic_new(pg, IC_UNAVAILABLE, 1);
-			term_set(&ic->t[0], pkg, true, &exact);
+			term_set(&ic->t[0], pkg, true, &span);
 			ic->reason = ab_xstrdup("depends on itself at a version it excludes");
 			ic_register(pg, ic);
 			clear_deps(pg);
 			vrange_release(&exact);
+			vrange_release(&span);
 			return 0;
 		}
 	}
@@ -768,7 +783,7 @@ static int expand(struct pubgrub *pg, unsigned pkg, const struct pep440_version 
 	for (size_t i = 0; i < pg->ndeps; i++) {
 		if (pg->deps[i].pkg == pkg)
 			continue;
-		struct incompat *ic = add_dependency_ic(pg, pkg, &exact, &pg->deps[i]);
+		struct incompat *ic = add_dependency_ic(pg, pkg, &span, &pg->deps[i]);
 		unsigned almost;
 		if (ic_relation(pg, ic, &dt, &almost) == REL_SAT)
 			ok = false;
@@ -777,6 +792,7 @@ static int expand(struct pubgrub *pg, unsigned pkg, const struct pep440_version 
 		add_decision(pg, pkg, v);
 	clear_deps(pg);
 	vrange_release(&exact);
+	vrange_release(&span);
 	return 0;
 }
 

@@ -69,6 +69,15 @@ struct pubgrub_callbacks {
 	 * explanations, as it says nothing to a reader. With r == NULL: true
 	 * when the package has no published version at all. */
 	bool (*nothing_published)(void *data, struct pubgrub *pg, unsigned pkg, const struct vrange *r);
+	/* Optional: set `out` (a released-first vrange) to the widest range
+	 * that holds `v` and no other version choose_version() could ever
+	 * return for `pkg` (e.g. from v up to the next published version).
+	 * Dependencies of v are recorded over that span, so those of
+	 * consecutive versions merge into one interval instead of a union of
+	 * single versions (pubgrub-rs / uv do the same with their version
+	 * lists). NULL: exactly v. */
+	void (*version_span)(void *data, struct pubgrub *pg, unsigned pkg,
+			     const struct pep440_version *v, struct vrange *out);
 };
 
 /* A new solver; `root_name` is how explanations name the root ("your

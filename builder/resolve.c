@@ -153,14 +153,22 @@ static int list_base(struct rs *rs, struct base *b, struct ab_err *err)
 	b->exists = r > 0;
 	b->cands = n ? ab_arena_zalloc(&rs->arena, n * sizeof(*b->cands)) : NULL;
 	b->all_pre = n > 0;
+	/* consecutive versions mostly share one Requires-Python: parse each
+	 * distinct run once */
+	const char *last_rp = NULL;
+	bool last_ok = true;
 	for (size_t i = 0; i < n; i++) {
 		struct cand *c = &b->cands[b->n];
 		if (!cs[i].version)
 			continue;
 		c->c = &cs[i];
 		c->pre = pep440_is_prerelease(cs[i].version);
-		c->python_ok = resolve_python_ok(cs[i].requires_python, rs->python,
-						 rs->o->requires_python);
+		const char *rp = cs[i].requires_python;
+		if (!rp || !last_rp || strcmp(rp, last_rp)) {
+			last_ok = resolve_python_ok(rp, rs->python, rs->o->requires_python);
+			last_rp = rp;
+		}
+		c->python_ok = last_ok;
 		if (!c->pre)
 			b->all_pre = false;
 		b->n++;
@@ -413,6 +421,46 @@ static bool nothing_published(void *data, struct pubgrub *pg, unsigned pkg,
 	return true;
 }
 
+/* The gap around v holding no other published version: from v up to (not
+ * including) the next newer version, and for the oldest down to -infinity.
+ * choose_version() only returns published versions, so incompatibilities
+ * over the span say the same as over v; the cuts are vrange_exact()'s, so
+ * the spans of consecutive versions join into one interval. */
+static void version_span(void *data, struct pubgrub *pg, unsigned pkg,
+			 const struct pep440_version *v, struct vrange *out)
+{
+	struct rs *rs = data;
+	struct base *b = rs->pkgs[pkg].b;
+	(void)pg;
+	vrange_exact(out, v);
+	/* i: the first candidate not newer than v (cands are newest first) */
+	size_t i = 0, hi = b->n;
+	while (i < hi) {
+		size_t mid = i + (hi - i) / 2;
+		if (pep440_version_cmp(b->cands[mid].c->version, v) > 0)
+			i = mid + 1;
+		else
+			hi = mid;
+	}
+	if (i == b->n || pep440_version_cmp(b->cands[i].c->version, v))
+		return; /* not published: exactly v */
+	struct vrange_interval *iv = &out->iv[0];
+	pep440_version_free(iv->hi.v);
+	/* cands are newest first: i - 1 is the next newer one */
+	if (i > 0)
+		iv->hi = (struct vrange_cut){ VRANGE_BEFORE,
+					      pep440_version_dup(b->cands[i - 1].c->version) };
+	else
+		iv->hi = (struct vrange_cut){ VRANGE_INF, NULL };
+	size_t j = i;
+	while (j < b->n && !pep440_version_cmp(b->cands[j].c->version, v))
+		j++;
+	if (j == b->n) {
+		pep440_version_free(iv->lo.v);
+		iv->lo = (struct vrange_cut){ VRANGE_INF, NULL };
+	}
+}
+
 /* ---- dependencies ---- */
 
 static bool marker_true(struct rs *rs, const struct marker *m, const char *extra)
@@ -640,7 +688,8 @@ int resolve_run(const struct resolve_provider *p, const struct resolve_options *
 	rs.python = pyv ? pep440_version_new(pyv) : NULL;
 	*out = (struct resolve_result)RESOLVE_RESULT_INIT;
 	struct pubgrub_callbacks cb = { &rs, choose_version, get_dependencies, priority,
-					explain_no_versions, format_range, nothing_published };
+					explain_no_versions, format_range, nothing_published,
+					version_span };
 	rs.pg = pubgrub_new(&cb, o->root_name ? o->root_name : "your app");
 	rs.nroot = nreqs;
 	rs.ncons = nconstraints;

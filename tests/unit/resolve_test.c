@@ -237,10 +237,8 @@ static void test_linear_error(void **state)
 		{ "baz", "3.0.0", "" },
 	};
 	RUN(ix, { "foo>=1.0.0,<2.0.0|baz>=1.0.0,<2.0.0", NULL,
-		  "Because every version of bar depends on baz>=3.0.0,<4.0.0, bar requires "
-		  "baz==3.0.0.\n"
-		  "And because every version of foo depends on bar>=2.0.0,<3.0.0, foo requires "
-		  "baz==3.0.0.\n"
+		  "Because every version of bar depends on baz>=3.0.0,<4.0.0 and every version of "
+		  "foo depends on bar>=2.0.0,<3.0.0, foo requires baz==3.0.0.\n"
 		  "And because root requires foo>=1.0.0,<2.0.0 and root requires "
 		  "baz>=1.0.0,<2.0.0, version solving failed." });
 }
@@ -258,15 +256,14 @@ static void test_branching_error(void **state)
 		{ "y", "2.0.0", "" },
 	};
 	RUN(ix, { "foo>=1.0.0,<2.0.0", NULL,
-		  "Because every version of a depends on b>=2.0.0,<3.0.0, a requires b==2.0.0.\n"
-		  "And because foo==1.0.0 depends on a>=1.0.0,<2.0.0, foo==1.0.0 requires "
-		  "b==2.0.0.\n"
+		  "Because every version of a depends on b>=2.0.0,<3.0.0 and foo==1.0.0 depends on "
+		  "a>=1.0.0,<2.0.0, foo==1.0.0 requires b==2.0.0.\n"
 		  "And because foo==1.0.0 depends on b>=1.0.0,<2.0.0, foo==1.0.0 is forbidden. "
 		  "(1)\n"
 		  "\n"
-		  "Because every version of x depends on y>=2.0.0,<3.0.0, x requires y==2.0.0.\n"
-		  "And because foo==1.1.0 depends on x>=1.0.0,<2.0.0 and foo==1.1.0 depends on "
-		  "y>=1.0.0,<2.0.0, foo==1.1.0 is forbidden.\n"
+		  "Because every version of x depends on y>=2.0.0,<3.0.0 and foo==1.1.0 depends on "
+		  "x>=1.0.0,<2.0.0, foo==1.1.0 requires y==2.0.0.\n"
+		  "And because foo==1.1.0 depends on y>=1.0.0,<2.0.0, foo==1.1.0 is forbidden.\n"
 		  "And because foo==1.0.0 is forbidden (1), foo is forbidden.\n"
 		  "And because root requires foo>=1.0.0,<2.0.0, version solving failed." });
 }
