@@ -57,4 +57,28 @@ tarball=$(tail -n 1 build/demo-bundle.out)
 tar tzf build/demo-flask-hello-1.0.0.tar.gz | grep -E '^[^/]+/([^/]+/?|bin/[^/]+|etc/[^/]+)$' | sort
 echo "tarball: ${tarball% sha256:*}"
 echo "sha256:  ${tarball##* sha256:}"
-echo "(unpack it anywhere, then: flask-hello-1.0.0/bin/launch start)"
+echo
+# and run it: unpacked somewhere else, started by its launcher, one request
+echo "== unpack, bin/launch start, one request, bin/launch stop"
+run=build/demo-run
+rm -rf "$run" && mkdir -p "$run"
+tar xzf build/demo-flask-hello-1.0.0.tar.gz -C "$run"
+root="$run/flask-hello-1.0.0"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+BIND=127.0.0.1:$port "$root/bin/launch" start
+trap '"$root/bin/launch" stop >/dev/null 2>&1 || true' EXIT
+python3 - "$port" <<'PY'
+import sys, time, urllib.request
+url = f"http://127.0.0.1:{sys.argv[1]}/?name=demo"
+for _ in range(100):
+    try:
+        print("GET", url, "->", urllib.request.urlopen(url, timeout=2).read().decode().strip())
+        break
+    except OSError:
+        time.sleep(0.1)
+else:
+    sys.exit("appbuild demo: the bundled app did not answer")
+PY
+"$root/bin/launch" status
+"$root/bin/launch" stop
+trap - EXIT
