@@ -25,6 +25,8 @@
 #include "builder/interp.h"
 #include "builder/plan.h"
 #include "builder/sdist.h"
+#include "builder/supervisor/supconf.h"
+#include "builder/svcrender.h"
 #include "cli/cli.h"
 #include "cli/planopts.h"
 #include "formats/core/mem.h"
@@ -290,6 +292,67 @@ static int copy_supervisor(struct bctx *b, struct ab_err *err)
 	ab_buf_release(&src);
 	ab_buf_release(&data);
 	ab_buf_release(&dst);
+	return r;
+}
+
+/* `supervisor: supervisord | circus | systemd`: the processes of
+ * etc/supervisor.yaml rendered for that supervisor into etc/, with the root
+ * as the placeholder @ROOT@ (bin/launch substitutes the unpacked root), so
+ * the bundle stays relocatable and reproducible. */
+static int render_other_supervisor(struct bctx *b, struct ab_err *err)
+{
+	static const enum svcrender_kind kinds[] = {
+		[APPCONFIG_SUPERVISOR_SUPERVISORD] = SVCRENDER_SUPERVISORD,
+		[APPCONFIG_SUPERVISOR_CIRCUS] = SVCRENDER_CIRCUS,
+		[APPCONFIG_SUPERVISOR_SYSTEMD] = SVCRENDER_SYSTEMD,
+	};
+	struct ab_buf conf = AB_BUF_INIT, tpl = AB_BUF_INIT, etc = AB_BUF_INIT;
+	struct supconf sc;
+	memset(&sc, 0, sizeof(sc));
+	ab_buf_addf(&conf, "%s/etc/supervisor.yaml", b->stage);
+	int r = supconf_load(conf.buf, &sc, err);
+	if (r < 0)
+		goto out;
+	/* every process runs in app/ (render_processes): relative to the root.
+	 * supervisord and circus inherit bin/launch's environment (setup_env);
+	 * systemd starts units with its own, so the units carry it. */
+	static const char *const unit_env[][2] = {
+		{ "PATH", "@ROOT@/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:"
+			  "/bin" },
+		{ "PYTHONPATH", "@ROOT@/lib" },
+		{ "VIRTUAL_ENV", "@ROOT@/venv" },
+		{ "APPBUILD_ROOT", "@ROOT@" },
+		{ "BIND", "127.0.0.1:8000" },
+	};
+	const size_t nenv = sizeof(unit_env) / sizeof(*unit_env);
+	for (size_t i = 0; i < sc.nprocs; i++) {
+		struct supconf_proc *p = &sc.procs[i];
+		free(p->directory);
+		p->directory = ab_xstrdup("app");
+		if (b->app->config.supervisor != APPCONFIG_SUPERVISOR_SYSTEMD)
+			continue;
+		/* first: the app's own settings come later and win */
+		struct supconf_env *e = ab_xcalloc(p->nenv + nenv, sizeof(*e));
+		for (size_t k = 0; k < nenv; k++)
+			e[k] = (struct supconf_env){ ab_xstrdup(unit_env[k][0]),
+						     ab_xstrdup(unit_env[k][1]) };
+		if (p->nenv)
+			memcpy(e + nenv, p->env, p->nenv * sizeof(*e));
+		free(p->env);
+		p->env = e;
+		p->nenv += nenv;
+	}
+	ab_buf_addf(&tpl, "%s/templates", b->app->dir);
+	ab_buf_addf(&etc, "%s/etc", b->stage);
+	struct svcrender_opts so = {
+		kinds[b->app->config.supervisor], b->app->name, "@ROOT@", NULL, NULL, tpl.buf,
+	};
+	r = svcrender_write(&so, sc.procs, sc.nprocs, etc.buf, err);
+out:
+	supconf_release(&sc);
+	ab_buf_release(&conf);
+	ab_buf_release(&tpl);
+	ab_buf_release(&etc);
 	return r;
 }
 
@@ -614,6 +677,8 @@ static int stage_tree(struct bctx *b, struct ab_err *err)
 		r = scan_libraries(b, err);
 	if (r < 0)
 		goto out;
+	enum appconfig_supervisor sv =
+		b->app->has_config ? b->app->config.supervisor : APPCONFIG_SUPERVISOR_BUILTIN;
 	render_processes(b, &procs);
 	if (procs.len && procs.buf[procs.len - 1] == '\n')
 		ab_buf_truncate(&procs, procs.len - 1);
@@ -625,11 +690,14 @@ static int stage_tree(struct bctx *b, struct ab_err *err)
 		"IMPLEMENTATION", b->py.implementation ? b->py.implementation : "",
 		"ABI", b->py.abi_tag ? b->py.abi_tag : "",
 		"PROCESSES", procs.buf,
+		"SUPERVISOR", appconfig_supervisor_name(sv),
 		NULL,
 	};
 	r = render_to(b, "launch.sh.in", "bin/launch", kv, 0755, err);
 	if (r >= 0)
 		r = render_to(b, "supervisor.yaml.in", "etc/supervisor.yaml", kv, 0644, err);
+	if (r >= 0 && sv != APPCONFIG_SUPERVISOR_BUILTIN)
+		r = render_other_supervisor(b, err);
 	if (r >= 0)
 		r = render_to(b, "wsgiapp.py.in", "lib/wsgiapp.py", kv, 0644, err);
 	if (r >= 0)
