@@ -212,7 +212,7 @@ build/fuzz/libappbuild.a: build/fuzz/obj/build/templates.o
 
 # --- rendering for other supervisors (issue #8) ---
 # builder/svcrender.c is in libappbuild.a; this driver renders a
-# supervisor.yaml for tests/cli/08*-render-*.sh until `appbuild bundle` does.
+# supervisor.yaml for tests/cli/08*-render-*.sh (appbuild bundle renders them too).
 build/san/svcrender-drv: tests/supervisor/svcrender_drv.c build/san/libappbuild.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -o $@ $< build/san/libappbuild.a $(LDLIBS)
