@@ -92,8 +92,8 @@ bool simple_hash_parse(struct ab_arena *a, struct ab_str s, struct simple_hash *
 	return true;
 }
 
-const char *simple_url_resolve(struct ab_arena *a, const char *base, struct ab_str ref,
-			       bool keep_fragment, struct ab_err *err)
+const char *simple_url_resolve_curl(struct ab_arena *a, const char *base, struct ab_str ref,
+				    bool keep_fragment, struct ab_err *err)
 {
 	const char *res = NULL;
 	char *out = NULL;
@@ -140,6 +140,257 @@ out:
 	curl_url_cleanup(u);
 	free(refz);
 	return res;
+}
+
+/* The fast path below handles the shapes index pages use ("../../files/x.whl#sha256=..",
+ * "https://host/x.whl") without libcurl, and only where its answer is provably libcurl's:
+ * every URL it accepts is already in the form libcurl's parser would print (lowercase
+ * http/https/file scheme, lowercase host name or dotted quad, no default port, only
+ * RFC 3986 pchar bytes and %XX, no empty query or fragment), so the RFC 3986 5.2
+ * merge and 5.2.4 dot-segment removal give the same bytes libcurl's redirect code does.
+ * Anything else (user info, IPv6, '?' in a relative reference, dot segments in an
+ * absolute URL, ...) returns NULL and goes to libcurl. */
+struct url_parts {
+	size_t auth_end; /* end of "scheme://authority" */
+	size_t path_end; /* end of the path (path starts at auth_end; may be empty) */
+	size_t query_end; /* end of "?query" (starts at path_end) */
+	size_t len;	  /* end of "#fragment" (starts at query_end) */
+};
+
+static bool is_pchar(unsigned char c)
+{
+	/* RFC 3986 pchar minus pct-encoded: unreserved / sub-delims / ":" / "@" */
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       strchr("-._~!$&'()*+,;=:@", c) != NULL;
+}
+
+/* Scans bytes allowed in a path ("/" too) or, with `qf`, in a query or fragment
+ * ("/" and "?"); stops at the first other byte. Returns the stop index, or
+ * (size_t)-1 on a '%' not followed by two hex digits. */
+static size_t scan_chars(const char *s, size_t i, size_t n, bool qf)
+{
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '%') {
+			if (i + 2 >= n)
+				return (size_t)-1;
+			if (hexval((unsigned char)s[i + 1]) < 0 || hexval((unsigned char)s[i + 2]) < 0)
+				return (size_t)-1;
+			i += 3;
+		} else if (c && (is_pchar(c) || c == '/' || (qf && c == '?'))) {
+			i++;
+		} else {
+			break;
+		}
+	}
+	return i;
+}
+
+/* True when path s[b, e) has a "." or ".." segment. */
+static bool has_dot_segment(const char *s, size_t b, size_t e)
+{
+	for (size_t i = b; i < e; i++) {
+		if (s[i] != '.' || (i > b && s[i - 1] != '/'))
+			continue;
+		size_t k = i + (i + 1 < e && s[i + 1] == '.' ? 2 : 1);
+		if (k == e || s[k] == '/')
+			return true;
+	}
+	return false;
+}
+
+static bool host_ok(const char *h, size_t n)
+{
+	if (n == 0)
+		return false;
+	if (h[0] >= '0' && h[0] <= '9') {
+		/* libcurl may normalize numeric IPv4 forms: accept only a canonical dotted quad */
+		size_t i = 0;
+		for (int part = 0; part < 4; part++) {
+			if (part && (i >= n || h[i++] != '.'))
+				return false;
+			size_t d0 = i;
+			unsigned v = 0;
+			while (i < n && h[i] >= '0' && h[i] <= '9' && i - d0 < 4)
+				v = v * 10 + (unsigned)(h[i++] - '0');
+			if (i == d0 || i - d0 > 3 || v > 255 || (h[d0] == '0' && i - d0 > 1))
+				return false;
+		}
+		return i == n;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!((h[i] >= 'a' && h[i] <= 'z') || (h[i] >= '0' && h[i] <= '9') || h[i] == '-' ||
+		      h[i] == '.'))
+			return false;
+	return true;
+}
+
+static bool port_ok(const char *p, size_t n, bool https)
+{
+	if (n == 0 || n > 5 || p[0] == '0')
+		return false;
+	unsigned v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+		v = v * 10 + (unsigned)(p[i] - '0');
+	}
+	return v <= 65535 && v != (https ? 443u : 80u);
+}
+
+/* Splits an absolute URL of the canonical shape described above. */
+static bool parse_abs(const char *s, size_t n, struct url_parts *u)
+{
+	size_t i;
+	int kind; /* 0 http, 1 https, 2 file */
+	if (n >= 7 && !memcmp(s, "http://", 7)) {
+		i = 7;
+		kind = 0;
+	} else if (n >= 8 && !memcmp(s, "https://", 8)) {
+		i = 8;
+		kind = 1;
+	} else if (n >= 7 && !memcmp(s, "file://", 7)) {
+		i = 7;
+		kind = 2;
+	} else {
+		return false;
+	}
+	size_t h0 = i;
+	while (i < n && s[i] != '/' && s[i] != '?' && s[i] != '#')
+		i++;
+	if (kind == 2) {
+		if (i != h0 || i == n || s[i] != '/')
+			return false; /* file://host/ and file:// without a path: libcurl's rules */
+	} else {
+		const char *colon = memchr(s + h0, ':', i - h0);
+		size_t hl = colon ? (size_t)(colon - (s + h0)) : i - h0;
+		if (!host_ok(s + h0, hl) ||
+		    (colon && !port_ok(colon + 1, i - h0 - hl - 1, kind == 1)))
+			return false;
+	}
+	u->auth_end = i;
+	i = scan_chars(s, i, n, false);
+	if (i == (size_t)-1 || has_dot_segment(s, u->auth_end, i))
+		return false;
+	u->path_end = i;
+	if (i < n && s[i] == '?') {
+		i = scan_chars(s, i + 1, n, true);
+		if (i == (size_t)-1 || i == u->path_end + 1)
+			return false;
+	}
+	u->query_end = i;
+	if (i < n && s[i] == '#') {
+		i = scan_chars(s, i + 1, n, true);
+		if (i == (size_t)-1 || i == u->query_end + 1)
+			return false;
+	}
+	u->len = i;
+	return i == n;
+}
+
+/* RFC 3986 5.2.4 on the absolute path p[0, n) in place (the output never
+ * overtakes the input). Returns the new length. */
+static size_t remove_dot_segments(char *p, size_t n)
+{
+	size_t r = 0, w = 0;
+	while (r < n) {
+		/* p[r] == '/': the segment is p[r + 1, e) */
+		size_t e = r + 1;
+		while (e < n && p[e] != '/')
+			e++;
+		size_t sl = e - r - 1;
+		bool last = e == n;
+		if (sl == 1 && p[r + 1] == '.') {
+			if (last)
+				p[w++] = '/';
+		} else if (sl == 2 && p[r + 1] == '.' && p[r + 2] == '.') {
+			while (w > 0 && p[w - 1] != '/')
+				w--;
+			if (w > 0)
+				w--;
+			if (last)
+				p[w++] = '/';
+		} else {
+			memmove(p + w, p + r, e - r);
+			w += e - r;
+		}
+		r = e;
+	}
+	return w;
+}
+
+const char *simple_url_resolve_fast(struct ab_arena *a, const char *base, struct ab_str ref,
+				    bool keep_fragment)
+{
+	struct url_parts u;
+	if (!ref.len || ref.ptr[0] == '#' || memchr(ref.ptr, '\0', ref.len))
+		return NULL;
+	if (parse_abs(ref.ptr, ref.len, &u)) {
+		size_t n = keep_fragment ? u.len : u.query_end;
+		bool slash = u.path_end == u.auth_end; /* libcurl prints "http://h/" */
+		char *r = ab_arena_alloc(a, n + 2);
+		memcpy(r, ref.ptr, u.auth_end);
+		size_t w = u.auth_end;
+		if (slash)
+			r[w++] = '/';
+		memcpy(r + w, ref.ptr + u.auth_end, n - u.auth_end);
+		r[w + n - u.auth_end] = '\0';
+		return r;
+	}
+	/* a relative path reference: no scheme (no ':' before the first '/'), no
+	 * "//" authority, no query, at most a non-empty fragment */
+	if (ref.len >= 2 && ref.ptr[0] == '/' && ref.ptr[1] == '/')
+		return NULL;
+	size_t pe = scan_chars(ref.ptr, 0, ref.len, false);
+	if (pe == (size_t)-1 || pe == 0)
+		return NULL;
+	const char *slash = memchr(ref.ptr, '/', pe);
+	if (memchr(ref.ptr, ':', slash ? (size_t)(slash - ref.ptr) : pe))
+		return NULL;
+	size_t fe = pe;
+	if (pe < ref.len) {
+		if (ref.ptr[pe] != '#')
+			return NULL;
+		fe = scan_chars(ref.ptr, pe + 1, ref.len, true);
+		if (fe != ref.len || fe == pe + 1)
+			return NULL;
+	}
+	size_t bl = strlen(base);
+	struct url_parts b;
+	if (!parse_abs(base, bl, &b) || b.query_end != b.len)
+		return NULL; /* libcurl cuts a base at its last '/', even one in the fragment */
+	/* RFC 3986 5.2.2/5.2.3: the base's directory (or "/" for an empty base
+	 * path) plus the reference's path, then its dot segments removed */
+	size_t dir_end = b.auth_end;
+	for (size_t i = b.auth_end; i < b.path_end; i++)
+		if (base[i] == '/')
+			dir_end = i + 1;
+	char *r = ab_arena_alloc(a, dir_end + 1 + ref.len + 1);
+	size_t w;
+	if (ref.ptr[0] == '/') {
+		memcpy(r, base, b.auth_end);
+		w = b.auth_end;
+	} else {
+		memcpy(r, base, dir_end);
+		w = dir_end;
+		if (dir_end == b.auth_end)
+			r[w++] = '/';
+	}
+	memcpy(r + w, ref.ptr, pe);
+	w = b.auth_end + remove_dot_segments(r + b.auth_end, w + pe - b.auth_end);
+	if (keep_fragment) {
+		memcpy(r + w, ref.ptr + pe, fe - pe);
+		w += fe - pe;
+	}
+	r[w] = '\0';
+	return r;
+}
+
+const char *simple_url_resolve(struct ab_arena *a, const char *base, struct ab_str ref,
+			       bool keep_fragment, struct ab_err *err)
+{
+	const char *r = base ? simple_url_resolve_fast(a, base, ref, keep_fragment) : NULL;
+	return r ? r : simple_url_resolve_curl(a, base, ref, keep_fragment, err);
 }
 
 const char *simple_percent_decode(struct ab_arena *a, struct ab_str s)

@@ -73,11 +73,23 @@ void simple_index_release(struct simple_index *ix);
 const char *simple_file_hash(const struct simple_file *f, const char *algo);
 
 /* Resolve `ref` (an absolute URL or an RFC 3986 relative reference) against
- * the absolute URL `base`, with libcurl's URL API. The fragment is dropped
+ * the absolute URL `base` as libcurl's URL API does (the common shapes
+ * without calling it: simple_url_resolve_fast() below). The fragment is dropped
  * when `keep_fragment` is false. Returns an arena copy, or NULL with
  * AB_E_PARSE in `err` when either URL cannot be parsed. */
 const char *simple_url_resolve(struct ab_arena *a, const char *base, struct ab_str ref,
 			       bool keep_fragment, struct ab_err *err);
+
+/* The two halves of simple_url_resolve(), public for the test that checks
+ * they agree. _fast() resolves in plain C (RFC 3986 5.2.2-5.2.4) the shapes
+ * index pages use (an absolute http/https/file URL in canonical form, or a
+ * relative path with at most a "#fragment" against such a base) and returns
+ * an arena copy, or NULL when `ref`/`base` is of any other shape (it never
+ * fails). _curl() always asks libcurl's URL API and fails as described above. */
+const char *simple_url_resolve_fast(struct ab_arena *a, const char *base, struct ab_str ref,
+				    bool keep_fragment);
+const char *simple_url_resolve_curl(struct ab_arena *a, const char *base, struct ab_str ref,
+				    bool keep_fragment, struct ab_err *err);
 
 /* Decode HTML character references (&amp; &lt; &gt; &quot; &apos; &#39;
  * &#NNN; &#xHH; and the common named ones) in `s`; an unknown or malformed

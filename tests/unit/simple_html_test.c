@@ -75,6 +75,151 @@ static void rfc3986_examples(void **state)
 	ab_arena_release(&a);
 }
 
+/* Resolves ref against base both ways; the fast path may decline (NULL)
+ * but must never disagree with libcurl. Returns false on a disagreement. */
+static bool fast_agrees(const char *base, const char *ref, bool keep, bool *used_fast)
+{
+	struct ab_arena a = AB_ARENA_INIT;
+	const char *fast = simple_url_resolve_fast(&a, base, ab_str_from(ref), keep);
+	const char *slow = simple_url_resolve_curl(&a, base, ab_str_from(ref), keep, NULL);
+	bool ok = !fast || (slow && !strcmp(fast, slow));
+	if (!ok)
+		print_error("base '%s' ref '%s' keep %d: fast '%s', libcurl '%s'\n", base, ref,
+			    keep, fast, slow ? slow : "(null)");
+	if (used_fast)
+		*used_fast = fast != NULL;
+	ab_arena_release(&a);
+	return ok;
+}
+
+static void fast_path_edges(void **state)
+{
+	static const char *bases[] = {
+		"http://a/b/c/d;p?q",
+		"http://a",
+		"http://a?q/r",
+		"https://h.example:8443/simple/p/",
+		"http://127.0.0.1:8000/simple/p/index.html",
+		"file:///srv/simple/p/",
+		"http://a/b/c/d;p?q/r/s",
+		"http://a/b#f/g",
+		"http://A/b/",
+		"http://a:80/b/",
+		"https://a:443/b/",
+		"http://a:080/b/",
+		"http://127.1/b/",
+		"http://0x7f.0.0.1/b/",
+		"file://localhost/srv/",
+		"http://a/b/../c/",
+		"http://a/b/%2e%2e/c/",
+		"http://u@a/b/",
+		"http://[::1]/b/",
+	};
+	static const char *refs[] = {
+		"g", "./g", "../g", "../../../../g", "g/", "/g", "//g", "g?y", "?y", "g#s", "g#",
+		"g#s/t?u", "g/.", "g/..", "a/./b/../c", "../../files/x-1.0.whl#sha256=ab",
+		"x%2Fy", "x%zz", "x%2", "x y", "x\\y", "g:h", "a/b:c", ":g", "%2e%2e/g", ".",
+		"..", ".g", "g..", "...", "x;p=1,2", "x@y", "~u/~v", "x$&'()*+,=",
+		"http://A/x", "HTTP://a/x", "http://a", "http://a?q", "http://a#f",
+		"http://a:80/x", "http://a:8080/x", "https://a:443/x", "http://a/b/../c",
+		"http://a/b/./c", "http://a/b?", "http://a/b?x=1&y=2#f", "http://a/b#",
+		"file:///x", "file://localhost/x", "file://h/x", "file:/x", "mailto:x@y",
+		"http://127.0.0.1:8000/x", "http://1.2.3.04/x", "http://a.b-c.d/x/y.tar.gz",
+		"http://a/%7Ex", "http://a/x%41", "http://a/\xc3\xa9", "\xc3\xa9.whl",
+	};
+	int bad = 0, fast = 0;
+	for (size_t i = 0; i < sizeof(bases) / sizeof(bases[0]); i++)
+		for (size_t k = 0; k < sizeof(refs) / sizeof(refs[0]); k++)
+			for (int keep = 0; keep < 2; keep++) {
+				bool used;
+				if (!fast_agrees(bases[i], refs[k], keep, &used))
+					bad++;
+				fast += used;
+			}
+	assert_int_equal(bad, 0);
+	assert_true(fast > 100);
+	/* the index page shapes take the fast path */
+	struct ab_arena a = AB_ARENA_INIT;
+	assert_string_equal(simple_url_resolve_fast(&a, "file:///s/simple/p/",
+						    ab_str_from("../../files/p-1.whl#md5=ab"), true),
+			    "file:///s/files/p-1.whl#md5=ab");
+	assert_string_equal(simple_url_resolve_fast(&a, "https://h/simple/p/",
+						    ab_str_from("https://f.example/p-1.whl#x=1"),
+						    false),
+			    "https://f.example/p-1.whl");
+	assert_null(simple_url_resolve_fast(&a, "http://a/", ab_str_from("g?y"), false));
+	ab_arena_release(&a);
+}
+
+/* Appends to `hrefs` (NUL-separated, HTML-unescaped) every href="..." of
+ * the index pages under dir; returns how many pages were read. */
+static size_t collect_hrefs(const char *dir, struct ab_buf *hrefs, struct ab_arena *a)
+{
+	char path[8192];
+	DIR *d = opendir(dir);
+	if (!d)
+		fail_msg("cannot open '%s' (set $SHARED)", dir);
+	struct dirent *e;
+	size_t pages = 0;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		struct ab_buf b = AB_BUF_INIT;
+		snprintf(path, sizeof(path), "%.4000s/%s/index.html", dir, e->d_name);
+		if (tu_read_file(path, &b) < 0)
+			continue;
+		pages++;
+		for (const char *p = b.buf; (p = strstr(p, "href=\""));) {
+			p += 6;
+			const char *q = strchr(p, '"');
+			if (!q)
+				break;
+			const char *h = simple_html_unescape(a, ab_str_make(p, (size_t)(q - p)));
+			ab_buf_add(hrefs, h, strlen(h) + 1);
+			p = q;
+		}
+		ab_buf_release(&b);
+	}
+	closedir(d);
+	return pages;
+}
+
+/* Every link of every shared index page resolves on the fast path, to what
+ * libcurl says, against a file:// base (as `appbuild lock` sees them) and an
+ * https:// one. */
+static void shared_hrefs_fast_equals_curl(void **state)
+{
+	static const char *sets[] = { "pyindex/simple", "bench/large/simple" };
+	char dir[8192], base[8192];
+	int bad = 0, slow = 0;
+	size_t n = 0;
+	for (size_t s = 0; s < 2; s++) {
+		struct ab_buf hrefs = AB_BUF_INIT;
+		struct ab_arena a = AB_ARENA_INIT;
+		snprintf(dir, sizeof(dir), "%.4000s/%s", tu_shared_abs(), sets[s]);
+		size_t pages = collect_hrefs(dir, &hrefs, &a);
+		if (pages < 100)
+			fail_msg("%s: only %zu index pages", dir, pages);
+		for (size_t off = 0; off < hrefs.len; off += strlen(hrefs.buf + off) + 1) {
+			const char *h = hrefs.buf + off;
+			for (int keep = 0; keep < 2; keep++) {
+				bool used = false, used2 = false;
+				snprintf(base, sizeof(base), "file://%.4000s/p/", dir);
+				bad += !fast_agrees(base, h, keep, &used);
+				bad += !fast_agrees("https://example.org/simple/p/", h, keep,
+						    &used2);
+				slow += !used + !used2;
+			}
+			n++;
+		}
+		ab_arena_release(&a);
+		ab_buf_release(&hrefs);
+	}
+	assert_int_equal(bad, 0);
+	assert_int_equal(slow, 0);
+	assert_true(n >= 400);
+}
+
 struct want {
 	const char *filename, *url, *sha256, *rp, *yanked_reason, *mdhash;
 	int yanked, has_md;
@@ -276,6 +421,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rfc3986_examples),
+		cmocka_unit_test(fast_path_edges),
+		cmocka_unit_test(shared_hrefs_fast_equals_curl),
 		cmocka_unit_test(table),
 		cmocka_unit_test(bad_page_url),
 		cmocka_unit_test(unescape),
