@@ -331,6 +331,31 @@ size_t reqopts_tok_origin(struct reqfile_parser *ps, size_t t, size_t k)
 	return ps->tk.len ? ps->tk.o[at] : 0;
 }
 
+/* The options that only append their value to a list of the line. */
+static struct reqfile_strlist *list_of(struct reqfile_lineopts *o, enum optid id)
+{
+	switch (id) {
+	case O_EXTRA_INDEX_URL:
+		return &o->extra_index_urls;
+	case O_FIND_LINKS:
+		return &o->find_links;
+	case O_TRUSTED_HOST:
+		return &o->trusted_hosts;
+	case O_EDITABLE:
+		return &o->editables;
+	case O_REQUIREMENT:
+		return &o->requirements;
+	case O_CONSTRAINT:
+		return &o->constraints;
+	case O_INSTALL_OPTION:
+		return &o->install_options;
+	case O_GLOBAL_OPTION:
+		return &o->global_options;
+	default:
+		return NULL;
+	}
+}
+
 /* Apply one option (optparse take_action and pip's callbacks). */
 static int apply_opt(struct reqfile_parser *ps, const struct reqfile_src *s,
 		     struct reqfile_lineopts *o, enum optid id, const char *optname,
@@ -338,36 +363,17 @@ static int apply_opt(struct reqfile_parser *ps, const struct reqfile_src *s,
 {
 	struct ab_arena *a = &ps->rf->arena;
 	struct reqfile_finder *f = &ps->rf->finder;
+	struct reqfile_strlist *list = list_of(o, id);
+	if (list) {
+		reqfile_strlist_add(a, list, ab_arena_strdup(a, value));
+		return 0;
+	}
 	switch (id) {
 	case O_INDEX_URL:
 		o->index_url = ab_arena_strdup(a, value);
 		break;
-	case O_EXTRA_INDEX_URL:
-		reqfile_strlist_add(a, &o->extra_index_urls, ab_arena_strdup(a, value));
-		break;
 	case O_NO_INDEX:
 		o->no_index = true;
-		break;
-	case O_FIND_LINKS:
-		reqfile_strlist_add(a, &o->find_links, ab_arena_strdup(a, value));
-		break;
-	case O_TRUSTED_HOST:
-		reqfile_strlist_add(a, &o->trusted_hosts, ab_arena_strdup(a, value));
-		break;
-	case O_EDITABLE:
-		reqfile_strlist_add(a, &o->editables, ab_arena_strdup(a, value));
-		break;
-	case O_REQUIREMENT:
-		reqfile_strlist_add(a, &o->requirements, ab_arena_strdup(a, value));
-		break;
-	case O_CONSTRAINT:
-		reqfile_strlist_add(a, &o->constraints, ab_arena_strdup(a, value));
-		break;
-	case O_INSTALL_OPTION:
-		reqfile_strlist_add(a, &o->install_options, ab_arena_strdup(a, value));
-		break;
-	case O_GLOBAL_OPTION:
-		reqfile_strlist_add(a, &o->global_options, ab_arena_strdup(a, value));
 		break;
 	case O_PRE:
 		o->pre = true;
@@ -457,6 +463,8 @@ static int apply_opt(struct reqfile_parser *ps, const struct reqfile_src *s,
 						  ab_arena_strdup(a, eq + 1) };
 		break;
 	}
+	default: /* the list options: list_of() */
+		break;
 	}
 	return 0;
 }
