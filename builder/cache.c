@@ -84,12 +84,17 @@ int cache_sha256_file(const char *path, char hex[65], struct ab_err *err)
 
 bool cache_is_sha256(const char *hex)
 {
-	size_t i;
-	for (i = 0; hex[i]; i++)
-		if (!((hex[i] >= '0' && hex[i] <= '9') || (hex[i] >= 'a' && hex[i] <= 'f') ||
-		      (hex[i] >= 'A' && hex[i] <= 'F')))
-			return false;
-	return i == 64;
+	/* called for every file of every page read: a table, not six compares */
+	static const unsigned char is_hex[256] = {
+		['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
+		['7'] = 1, ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1,
+		['e'] = 1, ['f'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1,
+		['F'] = 1,
+	};
+	size_t i = 0;
+	while (i < 64 && is_hex[(unsigned char)hex[i]])
+		i++;
+	return i == 64 && !hex[64];
 }
 
 static void lower(char *s)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "formats/core/mem.h"
+#include "formats/lazy/lazy.h"
 
 struct http_priv {
 	CURL *easy;
@@ -295,7 +296,8 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *ud)
 		p->overflow = true;
 		return 0;
 	}
-	cache_sha256_update(&p->h, data, n);
+	if (!r->no_sha256)
+		cache_sha256_update(&p->h, data, n);
 	p->received += (int64_t)n;
 	p->attempt_rx += (int64_t)n;
 	p->cl->st.bytes += n;
@@ -334,7 +336,8 @@ static int start(struct http_client *cl, struct http_req *r)
 	if (!p->resuming)
 		restart_body(r);
 	if (ensure_multi(cl) < 0) {
-		ab_err_set(&r->err, AB_E_INTERNAL, "cannot initialise libcurl");
+		const char *why = lazy_error(LAZY_CURL);
+		ab_err_set(&r->err, AB_E_INTERNAL, "%s", why ? why : "cannot initialise libcurl");
 		return -1;
 	}
 	p->easy = get_easy(cl);
@@ -504,7 +507,10 @@ static void success(struct http_req *r)
 	struct http_priv *p = r->priv;
 	if (r->status == 304 || r->status == 206)
 		return;
-	cache_sha256_final(&p->h, r->sha256);
+	if (r->no_sha256)
+		r->sha256[0] = '\0';
+	else
+		cache_sha256_final(&p->h, r->sha256);
 	if (r->expect_sha256 && strcasecmp(r->expect_sha256, r->sha256)) {
 		struct ab_buf u = AB_BUF_INIT;
 		http_redact_url(r->url, &u);
@@ -649,7 +655,8 @@ static bool fast_file(struct http_client *cl, struct http_req *r)
 			ok = false;
 			break;
 		}
-		cache_sha256_update(&p->h, buf, (size_t)n);
+		if (!r->no_sha256)
+			cache_sha256_update(&p->h, buf, (size_t)n);
 		p->attempt_rx += n;
 	}
 	close(fd);

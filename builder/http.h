@@ -72,6 +72,8 @@ struct http_req {
 	int64_t range_start;	       /* with range_len > 0: bytes=start-(start+len-1); */
 	int64_t range_len;	       /* range_start < 0: the last range_len bytes */
 	const char *expect_sha256;     /* a complete (200) body must hash to this */
+	bool no_sha256;		       /* do not hash the body: sha256 stays "" (and
+					* expect_sha256 must be NULL) */
 	const struct cache *to_cache;  /* stream the body into this cache's files/ */
 	size_t max_body;	       /* memory bodies: cap (0: 256 MiB) */
 	http_done_fn *done;	       /* may be NULL */

@@ -447,6 +447,7 @@ static struct page_job *queue_page(struct index *ix, const char *url, bool find_
 			j->url = ab_buf_detach(&u);
 		}
 		j->req.url = j->url;
+		j->req.no_sha256 = true; /* nothing reads a page's hash */
 		j->req.done = page_done;
 		j->req.data = j;
 		http_submit(ix->http, &j->req);
@@ -476,6 +477,7 @@ static struct page_job *queue_page(struct index *ix, const char *url, bool find_
 		j->req.if_none_match = j->cached.etag;
 		j->req.if_modified_since = j->cached.last_modified;
 	}
+	j->req.no_sha256 = true;
 	j->req.done = page_done;
 	j->req.data = j;
 	http_submit(ix->http, &j->req);

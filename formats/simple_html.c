@@ -139,23 +139,25 @@ static const struct attr *get_attr(const struct html_tag *t, const char *name)
 	return NULL;
 }
 
-/* Attribute value, unescaped into the arena; NULL when absent or bare. */
-static const char *attr_value(struct ab_arena *a, const struct html_tag *t, const char *name)
+/* A kept attribute's value, unescaped into the arena; NULL when absent or
+ * bare. */
+static const char *attr_value(struct ab_arena *a, const struct attr *at)
 {
-	const struct attr *at = get_attr(t, name);
-	if (!at || !at->has_value)
+	if (!at->has_value)
 		return NULL;
 	return simple_html_unescape(a, at->value);
 }
 
+/* An anchor's attributes that the parsers read, each the last of its name
+ * among the tag's first MAX_ATTRS (as get_attr() sees them): kept instead
+ * of the whole tag, which is twenty times larger. */
 struct anchor {
-	struct ab_str href;
-	size_t tag; /* index into the saved tags */
-	struct ab_str text;
+	struct attr href, requires_python, yanked, core_metadata, dist_info_metadata;
+	struct ab_str text; /* the project list only */
 };
 
 struct scan_result {
-	struct html_tag *tags;
+	struct anchor *tags;
 	size_t ntags, cap;
 	struct ab_str base;
 	bool has_base;
@@ -163,24 +165,37 @@ struct scan_result {
 	bool has_version;
 };
 
-static void scan(struct ab_str html, struct scan_result *r, bool want_text, struct ab_str **texts)
+static void keep_attr(struct attr *dst, const struct html_tag *t, const char *name)
+{
+	const struct attr *a = get_attr(t, name);
+	if (a)
+		*dst = *a;
+}
+
+static void scan(struct ab_str html, struct scan_result *r, bool want_text)
 {
 	size_t pos = 0;
 	struct html_tag t;
-	size_t tcap = 0;
+	/* about one anchor per 200 bytes on real pages: one allocation mostly */
+	AB_GROW(r->tags, r->cap, html.len / 200 + 8);
 	while (next_tag(html, &pos, &t)) {
 		if (ab_str_ieq_cstr(t.name, "a")) {
 			AB_GROW(r->tags, r->cap, r->ntags + 1);
-			r->tags[r->ntags] = t;
+			struct anchor *an = &r->tags[r->ntags++];
+			memset(an, 0, sizeof(*an));
+			keep_attr(&an->href, &t, "href");
 			if (want_text) {
-				AB_GROW(*texts, tcap, r->ntags + 1);
 				const char *lt = t.end < html.len ? memchr(html.ptr + t.end, '<',
 									   html.len - t.end)
 								  : NULL;
 				size_t e = lt ? (size_t)(lt - html.ptr) : html.len;
-				(*texts)[r->ntags] = ab_str_make(html.ptr + t.end, e - t.end);
+				an->text = ab_str_make(html.ptr + t.end, e - t.end);
+				continue;
 			}
-			r->ntags++;
+			keep_attr(&an->requires_python, &t, "data-requires-python");
+			keep_attr(&an->yanked, &t, "data-yanked");
+			keep_attr(&an->core_metadata, &t, "data-core-metadata");
+			keep_attr(&an->dist_info_metadata, &t, "data-dist-info-metadata");
 		} else if (ab_str_ieq_cstr(t.name, "base") && !r->has_base) {
 			const struct attr *h = get_attr(&t, "href");
 			if (h && h->has_value) {
@@ -247,11 +262,11 @@ static void fragment_hashes(struct ab_arena *a, struct simple_file *f, const cha
 	}
 }
 
-static void metadata_attr(struct ab_arena *a, struct simple_file *f, const struct html_tag *t)
+static void metadata_attr(struct ab_arena *a, struct simple_file *f, const struct anchor *t)
 {
-	const char *m = attr_value(a, t, "data-core-metadata");
+	const char *m = attr_value(a, &t->core_metadata);
 	if (!m)
-		m = attr_value(a, t, "data-dist-info-metadata");
+		m = attr_value(a, &t->dist_info_metadata);
 	if (!m || !strcmp(m, "false"))
 		return;
 	f->has_metadata = true;
@@ -264,7 +279,7 @@ int simple_html_parse_page(struct ab_str html, const char *page_url, struct simp
 {
 	struct scan_result r = { 0 };
 	int ret = 0;
-	scan(html, &r, false, NULL);
+	scan(html, &r, false);
 	const char *base = base_url(&out->arena, &r, page_url, err);
 	if (!base) {
 		ret = -AB_E_PARSE;
@@ -273,8 +288,8 @@ int simple_html_parse_page(struct ab_str html, const char *page_url, struct simp
 	if (r.has_version)
 		out->api_version = simple_html_unescape(&out->arena, r.version);
 	for (size_t i = 0; i < r.ntags; i++) {
-		const struct html_tag *t = &r.tags[i];
-		const char *href = attr_value(&out->arena, t, "href");
+		const struct anchor *t = &r.tags[i];
+		const char *href = attr_value(&out->arena, &t->href);
 		if (!href)
 			continue;
 		const char *full =
@@ -283,13 +298,16 @@ int simple_html_parse_page(struct ab_str html, const char *page_url, struct simp
 			continue;
 		struct simple_file *f = simple_page_add(out);
 		fragment_hashes(&out->arena, f, full);
-		size_t ulen = strcspn(full, "#");
-		f->url = ab_arena_strndup(&out->arena, full, ulen);
+		/* `full` is our arena copy and the hashes are copied out of it:
+		 * cut the fragment off in place rather than copy the URL again */
+		char *url = (char *)full;
+		url[strcspn(url, "#")] = '\0';
+		f->url = url;
 		f->filename = url_filename(&out->arena, f->url);
-		const char *rp = attr_value(&out->arena, t, "data-requires-python");
+		const char *rp = attr_value(&out->arena, &t->requires_python);
 		f->requires_python = rp && *rp ? rp : NULL;
-		const struct attr *y = get_attr(t, "data-yanked");
-		if (y) {
+		const struct attr *y = &t->yanked;
+		if (y->name.ptr) {
 			f->yanked = true;
 			f->yanked_reason =
 				y->has_value ? simple_html_unescape(&out->arena, y->value) : "";
@@ -307,9 +325,8 @@ int simple_html_parse_index(struct ab_str html, const char *page_url, struct sim
 			    struct ab_err *err)
 {
 	struct scan_result r = { 0 };
-	struct ab_str *texts = NULL;
 	int ret = 0;
-	scan(html, &r, true, &texts);
+	scan(html, &r, true);
 	const char *base = base_url(&out->arena, &r, page_url, err);
 	if (!base) {
 		ret = -AB_E_PARSE;
@@ -318,14 +335,14 @@ int simple_html_parse_index(struct ab_str html, const char *page_url, struct sim
 	if (r.has_version)
 		out->api_version = simple_html_unescape(&out->arena, r.version);
 	for (size_t i = 0; i < r.ntags; i++) {
-		const char *href = attr_value(&out->arena, &r.tags[i], "href");
+		const char *href = attr_value(&out->arena, &r.tags[i].href);
 		if (!href)
 			continue;
 		const char *full =
 			simple_url_resolve(&out->arena, base, ab_str_from(href), false, NULL);
 		if (!full)
 			continue;
-		const char *name = simple_html_unescape(&out->arena, texts[i]);
+		const char *name = simple_html_unescape(&out->arena, r.tags[i].text);
 		struct ab_str tn = ab_str_trim(ab_str_from(name));
 		struct simple_project *p = simple_index_add(out);
 		p->name = ab_arena_strdup_str(&out->arena, tn);
@@ -333,7 +350,6 @@ int simple_html_parse_index(struct ab_str html, const char *page_url, struct sim
 	}
 out:
 	free(r.tags);
-	free(texts);
 	if (ret < 0)
 		simple_index_release(out);
 	return ret;

@@ -7,6 +7,7 @@
 
 #include "formats/core/buf.h"
 #include "formats/core/mem.h"
+#include "formats/lazy/lazy.h"
 
 void simple_page_release(struct simple_page *p)
 {
@@ -104,7 +105,8 @@ const char *simple_url_resolve_curl(struct ab_arena *a, const char *base, struct
 	char *refz = ab_str_dup(ref);
 	CURLU *u = curl_url();
 	if (!u) {
-		ab_err_set(err, AB_E_INTERNAL, "out of memory");
+		const char *why = lazy_error(LAZY_CURL);
+		ab_err_set(err, AB_E_INTERNAL, "%s", why ? why : "out of memory");
 		goto out;
 	}
 	/* NON_SUPPORT_SCHEME: resolve any scheme, the fetcher decides what it
@@ -157,11 +159,24 @@ struct url_parts {
 	size_t len;	  /* end of "#fragment" (starts at query_end) */
 };
 
+/* RFC 3986 pchar minus pct-encoded: unreserved / sub-delims / ":" / "@";
+ * a table, as every byte of every link of every page goes through it */
+static const unsigned char pchar_table[256] = {
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
+	['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
+	['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+	['y'] = 1, ['z'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+	['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1,
+	['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1,
+	['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1,
+	['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['-'] = 1, ['.'] = 1,
+	['_'] = 1, ['~'] = 1, ['!'] = 1, ['$'] = 1, ['&'] = 1, ['\''] = 1, ['('] = 1,
+	[')'] = 1, ['*'] = 1, ['+'] = 1, [','] = 1, [';'] = 1, ['='] = 1, [':'] = 1, ['@'] = 1,
+};
+
 static bool is_pchar(unsigned char c)
 {
-	/* RFC 3986 pchar minus pct-encoded: unreserved / sub-delims / ":" / "@" */
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       strchr("-._~!$&'()*+,;=:@", c) != NULL;
+	return pchar_table[c];
 }
 
 /* Scans bytes allowed in a path ("/" too) or, with `qf`, in a query or fragment
@@ -411,26 +426,32 @@ const char *simple_percent_decode(struct ab_arena *a, struct ab_str s)
 	return r;
 }
 
-static void put_utf8(struct ab_buf *b, unsigned long cp)
+/* Writes cp as UTF-8 at o; returns the bytes written (1-4). */
+static size_t put_utf8(char *o, unsigned long cp)
 {
 	/* html.unescape: NUL, surrogates and out-of-range become U+FFFD */
 	if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
 		cp = 0xFFFD;
 	if (cp < 0x80) {
-		ab_buf_addc(b, (char)cp);
-	} else if (cp < 0x800) {
-		ab_buf_addc(b, (char)(0xC0 | (cp >> 6)));
-		ab_buf_addc(b, (char)(0x80 | (cp & 0x3F)));
-	} else if (cp < 0x10000) {
-		ab_buf_addc(b, (char)(0xE0 | (cp >> 12)));
-		ab_buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
-		ab_buf_addc(b, (char)(0x80 | (cp & 0x3F)));
-	} else {
-		ab_buf_addc(b, (char)(0xF0 | (cp >> 18)));
-		ab_buf_addc(b, (char)(0x80 | ((cp >> 12) & 0x3F)));
-		ab_buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
-		ab_buf_addc(b, (char)(0x80 | (cp & 0x3F)));
+		o[0] = (char)cp;
+		return 1;
 	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xC0 | (cp >> 6));
+		o[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xE0 | (cp >> 12));
+		o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		o[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	o[0] = (char)(0xF0 | (cp >> 18));
+	o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	o[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
 }
 
 static const struct {
@@ -445,10 +466,14 @@ const char *simple_html_unescape(struct ab_arena *a, struct ab_str s)
 {
 	if (!memchr(s.ptr ? s.ptr : "", '&', s.len))
 		return ab_arena_strdup_str(a, s);
-	struct ab_buf b = AB_BUF_INIT;
+	/* No reference decodes longer than it is written ("&#0" is three
+	 * bytes, U+FFFD three; four UTF-8 bytes need at least "&#65536"), so
+	 * the result fits in s.len bytes: written straight into the arena. */
+	char *r = ab_arena_alloc(a, s.len + 1);
+	size_t o = 0;
 	for (size_t i = 0; i < s.len;) {
 		if (s.ptr[i] != '&') {
-			ab_buf_addc(&b, s.ptr[i++]);
+			r[o++] = s.ptr[i++];
 			continue;
 		}
 		size_t j = i + 1;
@@ -467,12 +492,12 @@ const char *simple_html_unescape(struct ab_arena *a, struct ab_str s)
 				j++;
 			}
 			if (j == d0) {
-				ab_buf_addc(&b, s.ptr[i++]);
+				r[o++] = s.ptr[i++];
 				continue;
 			}
 			if (j < s.len && s.ptr[j] == ';')
 				j++;
-			put_utf8(&b, cp);
+			o += put_utf8(r + o, cp);
 			i = j;
 			continue;
 		}
@@ -484,15 +509,14 @@ const char *simple_html_unescape(struct ab_arena *a, struct ab_str s)
 				/* the semicolon may be left out for the legacy entities */
 				if (j < s.len && s.ptr[j] == ';')
 					j++;
-				put_utf8(&b, entities[k].cp);
+				o += put_utf8(r + o, entities[k].cp);
 				i = j;
 				break;
 			}
 		}
 		if (k == AB_ARRAY_SIZE(entities))
-			ab_buf_addc(&b, s.ptr[i++]);
+			r[o++] = s.ptr[i++];
 	}
-	const char *r = ab_arena_strndup(a, b.buf, b.len);
-	ab_buf_release(&b);
+	r[o] = '\0';
 	return r;
 }

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <openssl/evp.h>
 
 #include "builder/cache.h"
 
@@ -354,10 +355,51 @@ static void verify_and_clean(void **state)
 	cache_release(&c);
 }
 
+/* The incremental helpers against one-shot EVP_Digest, on every length
+ * 0..300 and longer ones, whole and in random pieces, plus FIPS 180-4's
+ * "abc" example. */
+static void sha256_matches_openssl(void **state)
+{
+	enum { MAX = 70000 };
+	unsigned char *data = malloc(MAX);
+	assert_non_null(data);
+	srand(11);
+	for (size_t i = 0; i < MAX; i++)
+		data[i] = (unsigned char)rand();
+	{
+		for (size_t n = 0; n < MAX; n = n < 300 ? n + 1 : n * 2 + 13) {
+			unsigned char md[EVP_MAX_MD_SIZE];
+			unsigned ml = 0;
+			char want[65], whole[65], pieces[65];
+			assert_int_equal(EVP_Digest(data, n, md, &ml, EVP_sha256(), NULL), 1);
+			for (unsigned i = 0; i < ml; i++)
+				snprintf(want + 2 * i, 3, "%02x", md[i]);
+			cache_sha256_hex(data, n, whole);
+			struct cache_sha256 h;
+			cache_sha256_init(&h);
+			for (size_t o = 0; o < n;) {
+				size_t k = (size_t)rand() % 150;
+				k = k > n - o ? n - o : k;
+				cache_sha256_update(&h, data + o, k);
+				o += k;
+			}
+			cache_sha256_final(&h, pieces);
+			cache_sha256_release(&h);
+			assert_string_equal(whole, want);
+			assert_string_equal(pieces, want);
+		}
+	}
+	char abc[65];
+	cache_sha256_hex("abc", 3, abc);
+	assert_string_equal(abc, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(default_dir),
+		cmocka_unit_test(sha256_matches_openssl),
 		cmocka_unit_test_setup_teardown(files, setup, teardown),
 		cmocka_unit_test_setup_teardown(pages, setup, teardown),
 		cmocka_unit_test(freshness),
