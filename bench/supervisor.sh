@@ -17,6 +17,9 @@
 #   rss      resident memory after start-up (s6: svscan + every supervise)
 #
 # The child is tests/supervisor/tchild (a `sleep` that stamps its start).
+# `floor` is tests/supervisor/spawnfloor.c, compiled here: a bare posix_spawn
+# loop and a blocking waitpid, the least any supervisor can do on this host;
+# `exec` is the cost of one child on its own (perf stat, when present).
 # Usage: sh bench/supervisor.sh [IDLE_SECONDS]   (default 20)
 #        SUPS="appbuild s6" NS=100 sh bench/supervisor.sh   (a subset)
 # Needs: build/appbuild-supervisor build/supervisor-tchild (make bench-supervisor),
@@ -30,6 +33,8 @@ SUP=$TOP/build/appbuild-supervisor
 	{ echo "bench/supervisor.sh: run 'make build/appbuild-supervisor build/supervisor-tchild'" >&2; exit 1; }
 W=$(mktemp -d /tmp/supbench.XXXXXX)
 cp "$TOP/build/supervisor-tchild" "$W/tchild"
+${CC:-cc} -O2 -o "$W/spawnfloor" "$TOP/tests/supervisor/spawnfloor.c" ||
+	{ echo "bench/supervisor.sh: cannot compile tests/supervisor/spawnfloor.c" >&2; exit 1; }
 PIDS=
 
 # every process started from $W (the children), by pid
@@ -69,6 +74,16 @@ start_appbuild() { # N EXITER(0/1)
 	SPID=$!
 }
 
+start_floor() {
+	if [ "$2" = 1 ]; then
+		"$W/spawnfloor" "$1" "$W/tchild" --log "$W/starts" -- \
+			"$W/tchild" --log "$W/exiter" --exit-after 2 --code 1 &
+	else
+		"$W/spawnfloor" "$1" "$W/tchild" --log "$W/starts" &
+	fi
+	SPID=$!
+}
+
 start_supervisord() {
 	{
 		printf '[supervisord]\nnodaemon=true\nlogfile=%s/supervisord.log\npidfile=%s/supervisord.pid\n' "$W" "$W"
@@ -103,6 +118,7 @@ stop_sup() { # NAME
 	appbuild) "$SUP" ctl --run-dir "$W/run" stop >/dev/null 2>&1 ;;
 	supervisord) kill -TERM "$SPID" ;;
 	s6) s6-svscanctl -t "$W/scan" 2>/dev/null || kill -TERM "$SPID" ;;
+	floor) kill -TERM "$SPID" ;;
 	esac
 	i=0
 	while kill -0 "$SPID" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
@@ -159,10 +175,17 @@ if [ -z "${SUPS:-}" ]; then
 	have supervisord && SUPS="$SUPS supervisord" ||
 		echo "supervisord not installed: skipped (apt-get install supervisor)"
 	have s6-svscan && SUPS="$SUPS s6" || echo "s6 not installed: skipped (apt-get install s6)"
+	SUPS="$SUPS floor"
 fi
 
 echo "supervisor benchmark: N sleepers + one child that exits 1 after 2 s; ${IDLE} s measured"
 echo "host: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+if have perf; then
+	for c in "$W/tchild --exit-after 0" /bin/true; do
+		perf stat -r 20 -x, -e task-clock $c 2>&1 >/dev/null | awk -F, -v c="${c##*/}" \
+			'/task-clock/ { printf "exec: %s costs %.2f ms of CPU (perf stat, 20 runs)\n", c, $1 }'
+	done
+fi
 printf '%-12s %5s %10s %10s %12s %9s %12s %9s\n' supervisor N start "start cpu" "cpu/${IDLE}s" wakeups \
 	"restart ms" rss
 for n in ${NS:-10 100}; do

@@ -11,8 +11,10 @@
  * - An exit after the start window restarts at once, from the SIGCHLD
  *   wake-up itself (supervisord and s6 wait ~1 s); backoff only applies to
  *   instances that die within the window.
- * - posix_spawn (a vfork in glibc) into a new process group: no page-table
- *   copy per child.
+ * - vfork into a new process group: no page-table copy and no stack mapping
+ *   per child; each process's environment is built once, not per instance.
+ * - `listen` sockets are bound here and passed to every instance (systemd's
+ *   LISTEN_FDS), so their queues outlive instance restarts.
  * - Objects freed while an epoll batch is being handled go to a graveyard
  *   freed after the batch, so a later event of the same batch never points
  *   at freed memory. */
@@ -34,6 +36,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -138,9 +141,9 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-/* Unregister before closing: a child between posix_spawn's clone and its
- * exec still holds a copy of every fd (close-on-exec happens after the vfork
- * parent resumes), and epoll drops an fd only with its last copy, so a plain
+/* Unregister before closing: a child between vfork and its exec still
+ * holds a copy of every fd (close-on-exec happens after the vfork parent
+ * resumes), and epoll drops an fd only with its last copy, so a plain
  * close could leave an event that points at freed memory. */
 void sup_ep_close(struct sup *s, int *fd)
 {
@@ -276,45 +279,83 @@ static void stream_read(struct sup *s, struct stream *st)
 
 /* ---- spawning ---------------------------------------------------------- */
 
-/* posix_spawn into a new process group, signals unblocked, SIGPIPE back at
- * its default (the only disposition the supervisor changes: it never
- * installs handlers, so nothing else needs resetting and the child skips
- * sixty sigaction calls), stdin /dev/null, stdout/stderr on out_fd/err_fd
- * (-1: /dev/null for stdout, inherited stderr). Returns the pid, or -errno
- * (exec failures included: glibc reports them from its vfork child).
- *
- * Why posix_spawn and not fork: glibc's is clone(CLONE_VM|CLONE_VFORK), no
- * page-table copy; measured here, 100 spawns cost the parent 45 ms of CPU
- * against 60 ms for fork + exec, and finish sooner. */
-static pid_t start_child(char **argv, char **envp, const char *dir, int out_fd, int err_fd)
+/* What a child gets. */
+struct spawn {
+	char *const *argv, *const *envp;
+	const char *dir;      /* NULL: the supervisor's */
+	int null_fd;          /* /dev/null: stdin, and stdout when out_fd < 0 */
+	int out_fd, err_fd;   /* err_fd < 0: the supervisor's stderr */
+	const int *lfds;      /* become fds 3, 4, ... (systemd's SD_LISTEN_FDS_START) */
+	size_t nlfds;
+	char *pid_slot;       /* room for the child's pid in decimal (LISTEN_PID=); NULL: none */
+};
+
+/* The child side of vfork: shares the supervisor's memory until execve, so it
+ * only makes system calls and writes *errp. Own process group; signals
+ * unblocked; SIGPIPE back at its default (the only disposition the
+ * supervisor changes: it installs no handler, so nothing else needs
+ * resetting); stdio; listen sockets moved to 3.. without close-on-exec. */
+__attribute__((noreturn)) static void child_exec(const struct spawn *sp, volatile int *errp)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, dfl;
+	struct sigaction dfl;
+	sigset_t none;
+	int tmp[SUPCONF_MAX_LISTEN];
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
 	sigemptyset(&none);
-	sigemptyset(&dfl);
-	sigaddset(&dfl, SIGPIPE);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (out_fd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-	else
-		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	if (err_fd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
-	if (dir)
-		posix_spawn_file_actions_addchdir_np(&fa, dir);
-	posix_spawnattr_init(&at);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-					      POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &dfl);
-	pid_t pid = 0;
-	int r = posix_spawnp(&pid, argv[0], &fa, &at, argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	return r ? -r : pid;
+	if (setpgid(0, 0) < 0 || sigaction(SIGPIPE, &dfl, NULL) < 0 || dup2(sp->null_fd, 0) < 0 ||
+	    dup2(sp->out_fd >= 0 ? sp->out_fd : sp->null_fd, 1) < 0 ||
+	    (sp->err_fd >= 0 && dup2(sp->err_fd, 2) < 0))
+		goto fail;
+	/* out of the way of 3..3+n first: a socket may already sit on a target */
+	for (size_t i = 0; i < sp->nlfds; i++)
+		if ((tmp[i] = fcntl(sp->lfds[i], F_DUPFD_CLOEXEC, 3 + (int)sp->nlfds)) < 0)
+			goto fail;
+	for (size_t i = 0; i < sp->nlfds; i++)
+		if (dup2(tmp[i], 3 + (int)i) < 0)
+			goto fail;
+	if (sp->dir && chdir(sp->dir) < 0)
+		goto fail;
+	if (sp->pid_slot) {
+		char digits[24];
+		int n = 0;
+		for (unsigned long v = (unsigned long)getpid(); v || n == 0; v /= 10)
+			digits[n++] = (char)('0' + v % 10);
+		for (int i = 0; i < n; i++)
+			sp->pid_slot[i] = digits[n - 1 - i];
+		sp->pid_slot[n] = 0;
+	}
+	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+		goto fail;
+	execvpe(sp->argv[0], sp->argv, sp->envp);
+fail:
+	*errp = errno ? errno : EINVAL;
+	_exit(127);
+}
+
+/* Start a child as *sp says. Returns its pid, or -errno (exec failures
+ * included: the child reports them through shared memory before the parent
+ * resumes, as glibc's posix_spawn does).
+ *
+ * Why vfork and not posix_spawn or fork: glibc's posix_spawn is a vfork-like
+ * clone too, but maps a fresh stack for every child and unmaps it after, and
+ * on this VM each munmap is a TLB shoot-down IPI to the other CPU (perf:
+ * 19 % of the supervisor's start-up CPU); fork copies the page tables. It
+ * also lets the child write its own pid into LISTEN_PID, which systemd's
+ * protocol needs and posix_spawn cannot do. */
+static pid_t start_child(const struct spawn *sp)
+{
+	volatile int err = 0;
+	pid_t pid = vfork();
+	if (pid == 0)
+		child_exec(sp, &err);
+	if (pid < 0)
+		return -errno;
+	if (err) {
+		waitpid(pid, NULL, 0);
+		return -err;
+	}
+	return pid;
 }
 
 /* ---- instances -------------------------------------------------------- */
@@ -372,7 +413,7 @@ static void become_running(struct sup *s, struct inst *in)
 	in->state = ST_RUNNING;
 	in->deadline = 0;
 	in->up = s->now;
-	if (in->proc->c.ready_port || in->proc->c.ready_argv)
+	if (in->proc->c.ready_port || in->proc->c.ready_argv || in->proc->c.ready_notify)
 		sup_say(s, false, "%s ready after %.3fs", in->label,
 			(double)(s->now - in->spawned) / SEC);
 }
@@ -417,8 +458,18 @@ static void probe(struct sup *s, struct inst *in)
 		in->deadline = retry;
 		return;
 	}
+	if (p->c.ready_notify) {
+		if (in->notified)
+			become_running(s, in);
+		else
+			in->deadline = in->ready_until; /* stopped if READY=1 never comes */
+		return;
+	}
 	if (p->c.ready_argv) {
-		pid_t pid = start_child(p->c.ready_argv, environ, p->c.directory, -1, -1);
+		struct spawn sp = { .argv = p->c.ready_argv, .envp = environ,
+				    .dir = p->c.directory, .null_fd = s->null_fd, .out_fd = -1,
+				    .err_fd = -1 };
+		pid_t pid = start_child(&sp);
 		int r = pid < 0 ? (int)-pid : 0;
 		if (r == 0) {
 			in->ready_pid = pid;
@@ -581,52 +632,36 @@ static void leader_exited(struct sup *s, struct inst *in, int status)
 	after_exit(s, in, was == ST_STARTING || s->now - in->spawned < in->proc->c.start_window_ns);
 }
 
-static void build_envp(struct proc *p, struct inst *in, char **envp, size_t n, char *namebuf,
-		       size_t namelen, char *idxbuf, size_t idxlen)
-{
-	size_t k = 0;
-	for (char **e = environ; *e && k < n; e++) {
-		bool overridden = strncmp(*e, "SUPERVISOR_PROCESS=", 19) == 0 ||
-				  strncmp(*e, "SUPERVISOR_INSTANCE=", 20) == 0;
-		for (size_t j = 0; j < p->c.nenv && !overridden; j++) {
-			size_t l = strlen(p->c.env[j].name);
-			overridden = strncmp(*e, p->c.env[j].name, l) == 0 && (*e)[l] == '=';
-		}
-		if (!overridden)
-			envp[k++] = *e;
-	}
-	for (char **e = p->env_add; *e && k < n; e++)
-		envp[k++] = *e;
-	snprintf(namebuf, namelen, "SUPERVISOR_PROCESS=%s", p->c.name);
-	snprintf(idxbuf, idxlen, "SUPERVISOR_INSTANCE=%ld", in->index);
-	envp[k++] = namebuf;
-	envp[k++] = idxbuf;
-	envp[k] = NULL;
-}
-
 void sup_spawn_inst(struct sup *s, struct inst *in)
 {
 	struct proc *p = in->proc;
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
-	size_t nenv = 0;
-	for (char **e = environ; *e; e++)
-		nenv++;
-	char **envp = ab_xmalloc((nenv + p->c.nenv + 3) * sizeof(*envp));
-	char namebuf[96], idxbuf[48];
-	build_envp(p, in, envp, nenv + p->c.nenv, namebuf, sizeof(namebuf), idxbuf,
-		   sizeof(idxbuf));
+	/* the per-instance part of the environment: the rest was built once */
+	char **envp = ab_xmalloc((p->nenvp + 3) * sizeof(*envp));
+	char idx[48], lpid[40] = "LISTEN_PID=";
+	memcpy(envp, p->envp, p->nenvp * sizeof(*envp));
+	size_t k = p->nenvp;
+	snprintf(idx, sizeof(idx), "SUPERVISOR_INSTANCE=%ld", in->index);
+	envp[k++] = idx;
+	if (p->nlfds)
+		envp[k++] = lpid;
+	envp[k] = NULL;
 
 	in->has_status = false;
 	in->killed = false;
 	in->delay_done = false;
 	in->ready_failed = false;
+	in->notified = false;
 	/* close-on-exec on both ends: dup2 gives the child its copy */
 	if (s->output != SUPCONF_OUTPUT_INHERIT &&
 	    (pipe2(outp, O_CLOEXEC) < 0 ||
 	     (s->output == SUPCONF_OUTPUT_PREFIX && pipe2(errp, O_CLOEXEC) < 0)))
 		sup_say(s, true, "%s: cannot create a pipe: %s", in->label, strerror(errno));
-	pid_t pid = start_child(p->c.argv, envp, p->c.directory, outp[1],
-				errp[1] >= 0 ? errp[1] : outp[1]);
+	struct spawn sp = { .argv = p->argv, .envp = envp, .dir = p->c.directory,
+			    .null_fd = s->null_fd, .out_fd = outp[1],
+			    .err_fd = errp[1] >= 0 ? errp[1] : outp[1], .lfds = p->lfds,
+			    .nlfds = p->nlfds, .pid_slot = p->nlfds ? lpid + 11 : NULL };
+	pid_t pid = start_child(&sp);
 	free(envp);
 	close_fd(&outp[1]);
 	close_fd(&errp[1]);
@@ -797,40 +832,349 @@ void sup_apply_scale(struct sup *s, struct proc *p)
 	}
 }
 
+static void close_lfds(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
+}
+
 static void free_proc(struct proc *p)
 {
 	supconf_proc_release(&p->c);
 	for (char **e = p->env_add; e && *e; e++)
 		free(*e);
 	free(p->env_add);
+	free(p->envp);
+	free(p->exec_cmd);
+	close_lfds(p->lfds, p->nlfds);
 	free(p->inst);
 	free(p->fatal_reason);
 	free(p);
 }
 
-/* Takes the definition over; `c` is left zeroed. */
-static struct proc *new_proc(struct supconf_proc *c)
+/* Variables the supervisor sets per process or per instance, and the ones of
+ * its own activation (an outer systemd's) that must not reach children. */
+static bool env_replaced(const struct supconf_proc *c, const char *e)
+{
+	static const char *const ours[] = { "SUPERVISOR_PROCESS=", "SUPERVISOR_INSTANCE=",
+					    "LISTEN_PID=",         "LISTEN_FDS=",
+					    "LISTEN_FDNAMES=",     "NOTIFY_SOCKET=" };
+	for (size_t i = 0; i < AB_ARRAY_SIZE(ours); i++)
+		if (strncmp(e, ours[i], strlen(ours[i])) == 0)
+			return true;
+	for (size_t j = 0; j < c->nenv; j++) {
+		size_t l = strlen(c->env[j].name);
+		if (strncmp(e, c->env[j].name, l) == 0 && e[l] == '=')
+			return true;
+	}
+	return false;
+}
+
+/* Whether `sh -c "exec CMD"` runs what `sh -c CMD` does: one simple command
+ * (no list, pipeline, group or compound command) whose first word is
+ * neither an assignment nor a keyword or special built-in that exec cannot
+ * run. */
+static bool exec_ok(const char *cmd)
+{
+	static const char *const not_programs[] = {
+		"if", "for",    "while", "until", "case",     "exec",  "!",     "[[",   "cd",
+		"export", "set", "eval", "trap",  "ulimit",   "umask", "wait",  "read", ".",
+		"source", ":",   "unset", "alias", "readonly", "local", "shift", "exit", "return",
+	};
+	if (strpbrk(cmd, ";&|\n(){}"))
+		return false;
+	cmd += strspn(cmd, " \t");
+	size_t n = strcspn(cmd, " \t");
+	if (n == 0 || memchr(cmd, '=', n))
+		return false;
+	for (size_t i = 0; i < AB_ARRAY_SIZE(not_programs); i++)
+		if (strlen(not_programs[i]) == n && memcmp(cmd, not_programs[i], n) == 0)
+			return false;
+	return true;
+}
+
+static char *envf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *envf(const char *fmt, ...)
+{
+	struct ab_buf b = AB_BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	ab_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	return ab_buf_detach(&b);
+}
+
+/* Takes the definition and the sockets bound for it (lfds, c->nlisten of
+ * them) over; `c` is left zeroed. */
+static struct proc *new_proc(struct sup *s, struct supconf_proc *c, int *lfds)
 {
 	struct proc *p = ab_xcalloc(1, sizeof(*p));
 	p->c = *c;
 	*c = (struct supconf_proc){ 0 };
 	p->want = p->c.instances;
-	p->env_add = ab_xcalloc(p->c.nenv + 1, sizeof(*p->env_add));
-	size_t k = 0;
-	for (size_t i = 0; i < p->c.nenv; i++) {
-		if (!p->c.env[i].value)
-			continue;
-		struct ab_buf b = AB_BUF_INIT;
-		ab_buf_addf(&b, "%s=%s", p->c.env[i].name, p->c.env[i].value);
-		p->env_add[k++] = ab_buf_detach(&b);
+	p->surge = -1;
+	/* dash, unlike bash, forks for the last command of `sh -c`: without the
+	 * exec the instance's pid would be the shell's, LISTEN_PID would not name
+	 * the program and gunicorn would ignore the socket */
+	p->argv = p->c.argv;
+	if (p->c.shell && exec_ok(p->c.argv[2])) {
+		p->exec_cmd = envf("exec %s", p->c.argv[2]);
+		p->sh_argv[0] = p->c.argv[0];
+		p->sh_argv[1] = p->c.argv[1];
+		p->sh_argv[2] = p->exec_cmd;
+		p->argv = p->sh_argv;
 	}
+	p->lfds = lfds;
+	p->nlfds = lfds ? p->c.nlisten : 0;
+	p->env_add = ab_xcalloc(p->c.nenv + 5, sizeof(*p->env_add));
+	size_t k = 0;
+	for (size_t i = 0; i < p->c.nenv; i++)
+		if (p->c.env[i].value)
+			p->env_add[k++] = envf("%s=%s", p->c.env[i].name, p->c.env[i].value);
+	p->env_add[k++] = envf("SUPERVISOR_PROCESS=%s", p->c.name);
+	if (p->c.ready_notify && s->notify_path)
+		p->env_add[k++] = envf("NOTIFY_SOCKET=%s", s->notify_path);
+	if (p->nlfds) {
+		struct ab_buf names = AB_BUF_INIT;
+		for (size_t i = 0; i < p->nlfds; i++)
+			ab_buf_addf(&names, "%s%s", i ? ":" : "", p->c.name);
+		p->env_add[k++] = envf("LISTEN_FDS=%zu", p->nlfds);
+		p->env_add[k++] = envf("LISTEN_FDNAMES=%s", names.buf);
+		ab_buf_release(&names);
+	}
+	size_t n = 0;
+	for (char **e = environ; *e; e++)
+		n++;
+	p->envp = ab_xmalloc((n + k + 1) * sizeof(*p->envp));
+	for (char **e = environ; *e; e++)
+		if (!env_replaced(&p->c, *e))
+			p->envp[p->nenvp++] = *e;
+	for (size_t i = 0; i < k; i++)
+		p->envp[p->nenvp++] = p->env_add[i];
+	p->envp[p->nenvp] = NULL;
 	return p;
+}
+
+/* The new definition `fresh` (and its environment and sockets) goes to the
+ * running process p; p's old ones go to fresh, to be freed with it. */
+static void swap_def(struct proc *p, struct proc *fresh)
+{
+	struct proc tmp = *p;
+	p->c = fresh->c;
+	p->env_add = fresh->env_add;
+	p->argv = fresh->argv == fresh->sh_argv ? p->sh_argv : fresh->argv;
+	p->exec_cmd = fresh->exec_cmd;
+	memcpy(p->sh_argv, fresh->sh_argv, sizeof(p->sh_argv));
+	p->envp = fresh->envp;
+	p->nenvp = fresh->nenvp;
+	p->lfds = fresh->lfds;
+	p->nlfds = fresh->nlfds;
+	p->want = fresh->want;
+	fresh->c = tmp.c;
+	fresh->env_add = tmp.env_add;
+	fresh->argv = tmp.argv == p->sh_argv ? fresh->sh_argv : tmp.argv;
+	fresh->exec_cmd = tmp.exec_cmd;
+	memcpy(fresh->sh_argv, tmp.sh_argv, sizeof(fresh->sh_argv));
+	fresh->envp = tmp.envp;
+	fresh->nenvp = tmp.nenvp;
+	fresh->lfds = tmp.lfds;
+	fresh->nlfds = tmp.nlfds;
+}
+
+/* ---- sockets the supervisor owns ---------------------------------------- */
+
+static int bind_listen(const struct supconf_proc *c, const struct supconf_listen *l,
+		       struct ab_err *err)
+{
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in4;
+		struct sockaddr_in6 in6;
+		struct sockaddr_un un;
+	} a;
+	socklen_t alen;
+	memset(&a, 0, sizeof(a));
+	if (l->family == AF_UNIX) {
+		a.un.sun_family = AF_UNIX;
+		memcpy(a.un.sun_path, l->path, strlen(l->path) + 1); /* < 108: supconf checked */
+		alen = sizeof(a.un);
+		struct stat st; /* a socket file left by a previous run is stale */
+		if (lstat(l->path, &st) == 0 && S_ISSOCK(st.st_mode))
+			unlink(l->path);
+	} else if (l->family == AF_INET) {
+		a.in4.sin_family = AF_INET;
+		a.in4.sin_port = htons((uint16_t)l->port);
+		inet_pton(AF_INET, l->host, &a.in4.sin_addr);
+		alen = sizeof(a.in4);
+	} else {
+		a.in6.sin6_family = AF_INET6;
+		a.in6.sin6_port = htons((uint16_t)l->port);
+		inet_pton(AF_INET6, l->host, &a.in6.sin6_addr);
+		alen = sizeof(a.in6);
+	}
+	int one = 1;
+	int fd = socket(l->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || (l->family != AF_UNIX &&
+		       setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) ||
+	    bind(fd, &a.sa, alen) < 0 || listen(fd, 4096) < 0) { /* the kernel caps it at somaxconn */
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return ab_err_set(err, AB_E_IO, "process '%s': cannot listen on '%s': %s", c->name,
+				  l->spec, strerror(e));
+	}
+	return fd;
+}
+
+/* The sockets of definition c: the running process `old`'s socket for an
+ * address it already listens on (the same queue: a reload loses no
+ * connection), else a new one. Returns a malloc'd array of c->nlisten fds
+ * (NULL when none) in *out, 0, or -AB_E_IO (err set; nothing left open). */
+static int open_lfds(const struct supconf_proc *c, const struct proc *old, int **out,
+		     struct ab_err *err)
+{
+	*out = NULL;
+	if (!c->nlisten)
+		return 0;
+	int *fds = ab_xmalloc(c->nlisten * sizeof(*fds));
+	for (size_t i = 0; i < c->nlisten; i++) {
+		fds[i] = -1;
+		for (size_t j = 0; old && j < old->nlfds && fds[i] < 0; j++)
+			if (strcmp(old->c.listen[j].spec, c->listen[i].spec) == 0)
+				fds[i] = fcntl(old->lfds[j], F_DUPFD_CLOEXEC, 3); /* -1: bind anew */
+		int r = fds[i] >= 0 ? fds[i] : bind_listen(c, &c->listen[i], err);
+		if (r < 0) {
+			close_lfds(fds, i);
+			return r;
+		}
+		fds[i] = r;
+	}
+	*out = fds;
+	return 0;
+}
+
+/* run_dir/notify.sock, once a process has ready.notify. */
+static int open_notify(struct sup *s, struct ab_err *err)
+{
+	if (s->notify_fd >= 0)
+		return 0;
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct ab_buf path = AB_BUF_INIT;
+	ab_buf_addf(&path, "%s/notify.sock", s->run_dir);
+	if (path.len >= sizeof(a.sun_path)) {
+		int r = ab_err_set(err, AB_E_IO, "'%s': too long for a socket path", path.buf);
+		ab_buf_release(&path);
+		return r;
+	}
+	memcpy(a.sun_path, path.buf, path.len + 1);
+	unlink(path.buf);
+	int one = 1;
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		int r = ab_err_set(err, AB_E_IO, "cannot create '%s': %s", path.buf,
+				   strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		ab_buf_release(&path);
+		return r;
+	}
+	s->notify_fd = fd;
+	s->notify_path = ab_buf_detach(&path);
+	s->notify_ev = (struct ev){ EV_NOTIFY, NULL };
+	sup_ep_add(s, fd, EPOLLIN, &s->notify_ev);
+	return 0;
+}
+
+static struct inst *inst_of_pid(struct sup *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->nprocs; i++) {
+		struct proc *p = s->procs[i];
+		for (size_t j = 0; j < p->ninst; j++)
+			if (p->inst[j] && p->inst[j]->pid == pid)
+				return p->inst[j];
+	}
+	return NULL;
+}
+
+/* sd_notify datagrams: READY=1 from an instance's leader, or from a process
+ * in its group (the kernel-checked sender credentials say who). */
+static void notify_read(struct sup *s)
+{
+	for (;;) {
+		char buf[4096];
+		union {
+			struct cmsghdr h;
+			char b[CMSG_SPACE(sizeof(struct ucred))];
+		} ctl;
+		struct iovec iov = { buf, sizeof(buf) - 1 };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &ctl,
+				    .msg_controllen = sizeof(ctl) };
+		ssize_t n = recvmsg(s->notify_fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return;
+		buf[n] = 0;
+		pid_t pid = 0;
+		for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
+			if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_CREDENTIALS) {
+				struct ucred cr;
+				memcpy(&cr, CMSG_DATA(h), sizeof(cr));
+				pid = cr.pid;
+			} else if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS) {
+				/* fd store requests are not supported: do not leak them */
+				size_t k = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+				for (size_t i = 0; i < k; i++) {
+					int fd;
+					memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof(fd));
+					close(fd);
+				}
+			}
+		}
+		struct inst *in = pid > 0 ? inst_of_pid(s, pid) : NULL;
+		if (!in && pid > 0) {
+			pid_t g = getpgid(pid);
+			for (size_t i = 0; i < s->nprocs && !in && g > 0; i++)
+				for (size_t j = 0; j < s->procs[i]->ninst && !in; j++)
+					if (s->procs[i]->inst[j] && s->procs[i]->inst[j]->pgid == g)
+						in = s->procs[i]->inst[j];
+		}
+		bool ready = false;
+		for (const char *l = buf; *l;) {
+			size_t len = strcspn(l, "\n");
+			ready = ready || (len == 7 && memcmp(l, "READY=1", 7) == 0);
+			l += len + (l[len] == '\n');
+		}
+		if (!in || !ready || !in->proc->c.ready_notify || in->state != ST_STARTING)
+			continue;
+		in->notified = true;
+		if (in->delay_done)
+			become_running(s, in);
+	}
+}
+
+/* The rolling restart's extra instance goes (unless a scale-up made it one
+ * of the wanted ones). */
+static void end_surge(struct sup *s, struct proc *p)
+{
+	long i = p->surge;
+	p->surge = -1;
+	if (i < 0 || (size_t)i >= p->ninst || !p->inst[i] || i < p->want || p->inst[i]->remove)
+		return;
+	p->inst[i]->remove = true;
+	p->inst[i]->respawn = false;
+	sup_stop_inst(s, p->inst[i]);
 }
 
 static void roll_abort(struct sup *s)
 {
-	for (size_t i = 0; i < s->nprocs; i++)
+	for (size_t i = 0; i < s->nprocs; i++) {
 		s->procs[i]->roll = s->procs[i]->roll_again = false;
+		end_surge(s, s->procs[i]);
+	}
 	s->roll_inst = NULL;
 }
 
@@ -871,12 +1215,25 @@ static void advance_roll(struct sup *s)
 		if (!p)
 			return;
 		if (p->roll_next >= p->roll_end || p->roll_next >= p->ninst || p->removed) {
+			end_surge(s, p);
 			p->roll = p->roll_again && !p->removed;
 			p->roll_again = false;
 			p->roll_next = 0;
 			p->roll_end = p->ninst;
 			if (!p->roll)
 				sup_say(s, false, "rolling restart of '%s' done", p->c.name);
+			continue;
+		}
+		if (p->roll_next == 0 && p->nlfds && p->surge < 0 && !p->held && p->want > 0) {
+			/* On sockets the supervisor owns, an extra instance starts
+			 * first, so that each old one stops only when a new one is up,
+			 * and the others had a whole start-up to get their workers
+			 * going (gunicorn says READY=1 before its workers have
+			 * imported the app). */
+			p->surge = (long)p->ninst;
+			in = new_inst(p, p->surge);
+			sup_spawn_inst(s, in);
+			s->roll_inst = in;
 			continue;
 		}
 		in = p->inst[p->roll_next++];
@@ -949,26 +1306,36 @@ int sup_reload(struct sup *s, struct ab_err *err)
 	int r = supconf_load(s->o->config, &c, err);
 	if (r < 0)
 		return r;
+	/* everything that can fail first, so that a failure changes nothing */
+	int **lfds = ab_xcalloc(c.nprocs + 1, sizeof(*lfds));
+	for (size_t i = 0; i < c.nprocs && r == 0; i++) {
+		if (c.procs[i].ready_notify)
+			r = open_notify(s, err);
+		if (r == 0)
+			r = open_lfds(&c.procs[i], sup_find_proc(s, ab_str_from(c.procs[i].name)),
+				      &lfds[i], err);
+	}
+	if (r < 0) {
+		for (size_t i = 0; i < c.nprocs; i++)
+			close_lfds(lfds[i], lfds[i] ? c.procs[i].nlisten : 0);
+		free(lfds);
+		supconf_release(&c);
+		return r;
+	}
 	struct proc **procs = ab_xcalloc(c.nprocs + s->nprocs + 1, sizeof(*procs));
 	size_t n = 0;
 	bool *is_new = ab_xcalloc(c.nprocs + 1, sizeof(*is_new));
 	for (size_t i = 0; i < c.nprocs; i++) {
 		struct proc *p = sup_find_proc(s, ab_str_from(c.procs[i].name));
 		if (p) {
-			struct proc *fresh = new_proc(&c.procs[i]);
 			/* keep the running instances, take the new definition */
-			struct supconf_proc tmp = p->c;
-			char **tmp_env = p->env_add;
-			p->c = fresh->c;
-			p->env_add = fresh->env_add;
-			p->want = fresh->want;
-			fresh->c = tmp;
-			fresh->env_add = tmp_env;
+			struct proc *fresh = new_proc(s, &c.procs[i], lfds[i]);
+			swap_def(p, fresh);
 			free_proc(fresh);
 			if (p->ninst)
 				sup_roll_request(p);
 		} else {
-			p = new_proc(&c.procs[i]);
+			p = new_proc(s, &c.procs[i], lfds[i]);
 			is_new[n] = true;
 		}
 		procs[n++] = p;
@@ -993,6 +1360,7 @@ int sup_reload(struct sup *s, struct ab_err *err)
 			sup_apply_scale(s, procs[i]);
 	}
 	free(is_new);
+	free(lfds);
 	if (!c.run_dir || strcmp(c.run_dir, s->run_dir) != 0 || c.output != s->output)
 		sup_say(s, false, "run_dir and output changes take effect at the next start");
 	s->log_max = c.log_max_bytes;
@@ -1154,6 +1522,9 @@ static int run_loop(struct sup *s)
 					ready_tcp_done(s, in);
 				break;
 			}
+			case EV_NOTIFY:
+				notify_read(s);
+				break;
 			}
 		}
 	}
@@ -1163,6 +1534,9 @@ static void release(struct sup *s)
 {
 	for (size_t i = 0; i < s->nprocs; i++) {
 		struct proc *p = s->procs[i];
+		for (size_t j = 0; j < p->nlfds; j++)
+			if (p->c.listen[j].family == AF_UNIX)
+				unlink(p->c.listen[j].path);
 		for (size_t j = 0; j < p->ninst; j++)
 			if (p->inst[j])
 				free_inst(s, p->inst[j]);
@@ -1186,6 +1560,13 @@ static void release(struct sup *s)
 	}
 	if (s->http_fd >= 0)
 		close(s->http_fd);
+	if (s->notify_fd >= 0) {
+		close(s->notify_fd);
+		unlink(s->notify_path);
+	}
+	free(s->notify_path);
+	if (s->null_fd >= 0)
+		close(s->null_fd);
 	if (s->sfd >= 0)
 		close(s->sfd);
 	if (s->ep >= 0)
@@ -1198,7 +1579,8 @@ static void release(struct sup *s)
 
 int sup_run(const struct sup_opts *o, struct ab_err *err)
 {
-	struct sup s = { .o = o, .ep = -1, .sfd = -1, .ctl_fd = -1, .http_fd = -1 };
+	struct sup s = { .o = o, .ep = -1, .sfd = -1, .ctl_fd = -1, .http_fd = -1,
+			 .null_fd = -1, .notify_fd = -1 };
 	struct supconf c;
 	int r;
 	sup_block_signals();
@@ -1213,6 +1595,7 @@ int sup_run(const struct sup_opts *o, struct ab_err *err)
 	r = supconf_load(o->config, &c, err);
 	if (r < 0)
 		return r;
+	s.null_fd = nullfd >= 0 ? open("/dev/null", O_RDWR | O_CLOEXEC) : -1;
 	s.run_dir = ab_xstrdup(o->run_dir ? o->run_dir : c.run_dir);
 	s.output = o->output >= 0 ? (enum supconf_output)o->output : c.output;
 	s.log_max = c.log_max_bytes;
@@ -1223,9 +1606,6 @@ int sup_run(const struct sup_opts *o, struct ab_err *err)
 	s.log_dir = ab_buf_detach(&ld);
 	s.cap = c.nprocs + 1;
 	s.procs = ab_xcalloc(s.cap, sizeof(*s.procs));
-	for (size_t i = 0; i < c.nprocs; i++)
-		s.procs[s.nprocs++] = new_proc(&c.procs[i]);
-	supconf_release(&c);
 
 	struct rlimit rl; /* a pipe or two per instance */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
@@ -1254,9 +1634,22 @@ int sup_run(const struct sup_opts *o, struct ab_err *err)
 	}
 	s.sig_ev = (struct ev){ EV_SIGNAL, NULL };
 	sup_ep_add(&s, s.sfd, EPOLLIN, &s.sig_ev);
+	if (s.null_fd < 0) {
+		r = ab_err_set(err, AB_E_IO, "cannot open /dev/null: %s", strerror(errno));
+		goto out;
+	}
 	r = sup_listen_unix(&s, err);
 	if (r < 0)
 		goto out;
+	/* the app's sockets once no other supervisor answers in run_dir */
+	for (size_t i = 0; i < c.nprocs; i++) {
+		int *lfds = NULL;
+		if (c.procs[i].ready_notify && (r = open_notify(&s, err)) < 0)
+			goto out;
+		if ((r = open_lfds(&c.procs[i], NULL, &lfds, err)) < 0)
+			goto out;
+		s.procs[s.nprocs++] = new_proc(&s, &c.procs[i], lfds);
+	}
 	if (o->stats_http) {
 		r = sup_listen_http(&s, o->stats_http, err);
 		if (r < 0)
@@ -1278,6 +1671,7 @@ int sup_run(const struct sup_opts *o, struct ab_err *err)
 	else
 		sup_say(&s, false, "stopped");
 out:
+	supconf_release(&c);
 	release(&s);
 	return r;
 }

@@ -25,7 +25,15 @@
 #define MSEC INT64_C(1000000)
 #define OUT_LINE_MAX 4096 /* a longer line is forwarded in pieces */
 
-enum ev_kind { EV_SIGNAL, EV_CTL_LISTEN, EV_HTTP_LISTEN, EV_CONN, EV_STREAM, EV_READY };
+enum ev_kind {
+	EV_SIGNAL,
+	EV_CTL_LISTEN,
+	EV_HTTP_LISTEN,
+	EV_CONN,
+	EV_STREAM,
+	EV_READY,
+	EV_NOTIFY,
+};
 
 struct ev {
 	enum ev_kind kind;
@@ -70,6 +78,7 @@ struct inst {
 	bool delay_done;   /* start_delay over, probing readiness */
 	bool ready_failed; /* stopped because not ready in time: a failed start */
 	bool dead;         /* in the graveyard */
+	bool notified;     /* READY=1 arrived on the notify socket since the spawn */
 	struct stream out, err;
 	struct ev ready_ev;
 	int ready_fd;
@@ -82,7 +91,16 @@ struct inst {
 
 struct proc {
 	struct supconf_proc c;
-	char **env_add; /* "NAME=value" for c.env entries with a value, NULL-terminated */
+	char **env_add; /* owned "NAME=value" strings: c.env entries with a value,
+			 * SUPERVISOR_PROCESS, NOTIFY_SOCKET, LISTEN_FDS, LISTEN_FDNAMES */
+	char **envp;    /* the environment every instance gets (but SUPERVISOR_INSTANCE and
+			 * LISTEN_PID), built once: pointers into environ and env_add */
+	size_t nenvp;
+	char **argv;    /* what runs: c.argv, or {/bin/sh, -c, exec_cmd} */
+	char *exec_cmd; /* "exec COMMAND" for a shell command that is one simple command */
+	char *sh_argv[4];
+	int *lfds;      /* c.listen's sockets, bound by the supervisor (close-on-exec) */
+	size_t nlfds;
 	struct inst **inst; /* by index; NULL: free slot */
 	size_t ninst, cap;
 	long want;
@@ -90,6 +108,7 @@ struct proc {
 	bool removed; /* gone from the config: freed once every instance stopped */
 	bool roll, roll_again;
 	size_t roll_next, roll_end; /* the instances that existed when it was asked for */
+	long surge;     /* the extra instance a rolling restart runs (`listen`); -1: none */
 	char *fatal_reason;
 };
 
@@ -111,7 +130,10 @@ struct sup {
 	struct proc **procs;
 	size_t nprocs, cap;
 	int ep, sfd, ctl_fd, http_fd;
-	struct ev sig_ev, ctl_ev, http_ev;
+	int null_fd;   /* /dev/null, read-write: children's stdin (and stdout without a pipe) */
+	int notify_fd; /* run_dir/notify.sock (datagrams, SO_PASSCRED); -1: none yet */
+	char *notify_path;
+	struct ev sig_ev, ctl_ev, http_ev, notify_ev;
 	struct conn *conns;
 	size_t nconns;
 	int64_t now, started;

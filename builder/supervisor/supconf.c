@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
@@ -361,7 +362,49 @@ static int parse_env(struct walk *w, const yaml_node_t *map, struct supconf_proc
 	return 0;
 }
 
-static const char *const ready_keys[] = { "tcp", "command", "timeout", "interval" };
+/* "PORT" (127.0.0.1) or "HOST:PORT" (the last colon: IPv6 literals in
+ * brackets); HOST numeric or `localhost`, so the supervisor never blocks on a
+ * resolver. On success *host is malloc'd. Returns the reason it is not, or
+ * NULL. */
+static const char *parse_hostport(const char *s, char **host, int *port)
+{
+	const char *colon = strrchr(s, ':');
+	const char *ps = colon ? colon + 1 : s;
+	long long n = 0;
+	bool ok = *ps != 0;
+	for (const char *c = ps; *c; c++) {
+		if (*c < '0' || *c > '9' || n > 65535)
+			ok = false;
+		else
+			n = n * 10 + (*c - '0');
+	}
+	if (!ok || n < 1 || n > 65535)
+		return "expected PORT or HOST:PORT";
+	char *h;
+	if (colon) {
+		size_t hl = (size_t)(colon - s);
+		if (hl >= 2 && s[0] == '[' && s[hl - 1] == ']')
+			h = ab_xstrndup(s + 1, hl - 2);
+		else
+			h = ab_xstrndup(s, hl);
+	} else {
+		h = ab_xstrdup("127.0.0.1");
+	}
+	if (strcmp(h, "localhost") == 0) {
+		free(h);
+		h = ab_xstrdup("127.0.0.1");
+	}
+	unsigned char addr[16];
+	if (inet_pton(AF_INET, h, addr) != 1 && inet_pton(AF_INET6, h, addr) != 1) {
+		free(h);
+		return "the host must be an IP address";
+	}
+	*host = h;
+	*port = (int)n;
+	return NULL;
+}
+
+static const char *const ready_keys[] = { "tcp", "command", "timeout", "interval", "notify" };
 
 static int parse_ready(struct walk *w, const yaml_node_t *map, struct supconf_proc *p)
 {
@@ -373,50 +416,21 @@ static int parse_ready(struct walk *w, const yaml_node_t *map, struct supconf_pr
 	while ((r = yamldoc_map_next(w->y, &it, ready_keys, AB_ARRAY_SIZE(ready_keys), "'ready'",
 				     &k, &v)) != YAMLDOC_MAP_END) {
 		if (r == 0) {
-			char *s = NULL;
+			char *s = NULL, *host = NULL;
+			int port = 0;
 			r = get_string(w, v, "tcp", &s);
 			if (r < 0)
 				return r;
-			/* "PORT" or "HOST:PORT" (the last colon: IPv6 literals in brackets) */
-			char *colon = strrchr(s, ':');
-			const char *port = colon ? colon + 1 : s;
-			long long n = 0;
-			bool ok = *port != 0;
-			for (const char *c = port; *c; c++) {
-				if (*c < '0' || *c > '9' || n > 65535)
-					ok = false;
-				else
-					n = n * 10 + (*c - '0');
-			}
-			if (!ok || n < 1 || n > 65535) {
-				free(s);
-				return bad_value(w, v, "tcp", "expected PORT or HOST:PORT");
-			}
-			free(p->ready_host);
-			p->ready_host = NULL;
-			if (colon) {
-				*colon = 0;
-				const char *h = s;
-				size_t hl = strlen(h);
-				if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']')
-					p->ready_host = ab_xstrndup(h + 1, hl - 2);
-				else
-					p->ready_host = ab_xstrdup(h);
-			} else {
-				p->ready_host = ab_xstrdup("127.0.0.1");
-			}
+			const char *why = parse_hostport(s, &host, &port);
 			free(s);
-			p->ready_port = (int)n;
-			/* numeric only: the supervisor never blocks on a resolver */
-			unsigned char addr[16];
-			if (strcmp(p->ready_host, "localhost") == 0) {
-				free(p->ready_host);
-				p->ready_host = ab_xstrdup("127.0.0.1");
-			}
-			if (inet_pton(AF_INET, p->ready_host, addr) != 1 &&
-			    inet_pton(AF_INET6, p->ready_host, addr) != 1)
-				return bad_value(w, v, "tcp", "the host must be an IP address");
+			if (why)
+				return bad_value(w, v, "tcp", why);
+			free(p->ready_host);
+			p->ready_host = host;
+			p->ready_port = port;
 		} else if (r == 1) {
+			free_argv(p->ready_argv);
+			p->ready_argv = NULL;
 			r = get_command(w, v, "command", &p->ready_argv, NULL, NULL);
 		} else if (r == 2) {
 			r = get_duration(w, v, "timeout", &p->ready_timeout_ns);
@@ -424,18 +438,166 @@ static int parse_ready(struct walk *w, const yaml_node_t *map, struct supconf_pr
 			r = get_duration(w, v, "interval", &p->ready_interval_ns);
 			if (r == 0 && p->ready_interval_ns < SEC / 1000)
 				return bad_value(w, v, "interval", "at least 1ms");
+		} else if (r == 4) {
+			r = get_bool(w, v, "notify", &p->ready_notify);
 		}
 		if (r < 0)
 			return r;
 	}
-	if (p->ready_port && p->ready_argv) {
+	int kinds = (p->ready_port != 0) + (p->ready_argv != NULL) + p->ready_notify;
+	if (kinds > 1) {
 		struct ab_loc loc = yamldoc_loc(w->y, map);
 		return ab_err_at(w->y->err, AB_E_PARSE, &loc,
-				 "'ready' takes either 'tcp' or 'command', not both");
+				 "'ready' takes one of 'tcp', 'command' or 'notify'");
 	}
-	if (!p->ready_port && !p->ready_argv) {
+	if (kinds == 0) {
 		struct ab_loc loc = yamldoc_loc(w->y, map);
-		return ab_err_at(w->y->err, AB_E_PARSE, &loc, "'ready' needs 'tcp' or 'command'");
+		return ab_err_at(w->y->err, AB_E_PARSE, &loc,
+				 "'ready' needs 'tcp', 'command' or 'notify: true'");
+	}
+	return 0;
+}
+
+/* $NAME, ${NAME} and ${NAME:-default} in s, from the environment: `listen`
+ * is rendered into a bundle before the host (and its $BIND) is known. */
+static int expand_env(struct walk *w, const yaml_node_t *n, const char *key, const char *s,
+		      struct ab_buf *out)
+{
+	struct ab_loc loc = yamldoc_loc(w->y, n);
+	for (size_t i = 0; s[i];) {
+		if (s[i] != '$') {
+			ab_buf_addc(out, s[i++]);
+			continue;
+		}
+		bool braced = s[i + 1] == '{';
+		size_t a = i + 1 + braced, b = a;
+		while ((s[b] >= 'A' && s[b] <= 'Z') || (s[b] >= 'a' && s[b] <= 'z') ||
+		       (s[b] >= '0' && s[b] <= '9' && b > a) || s[b] == '_')
+			b++;
+		if (b == a)
+			return ab_err_at(w->y->err, AB_E_PARSE, &loc,
+					 "'$' without a variable name in '%s'", key);
+		char *name = ab_xstrndup(s + a, b - a);
+		const char *val = getenv(name);
+		const char *def = NULL;
+		size_t deflen = 0;
+		if (braced) {
+			if (s[b] == ':' && s[b + 1] == '-') {
+				const char *end = strchr(s + b + 2, '}');
+				if (end) {
+					def = s + b + 2;
+					deflen = (size_t)(end - def);
+					b = (size_t)(end - s);
+				}
+			}
+			if (s[b] != '}') {
+				free(name);
+				return ab_err_at(w->y->err, AB_E_PARSE, &loc,
+						 "unterminated '${' in '%s'", key);
+			}
+			b++;
+		}
+		if (val && *val) {
+			ab_buf_adds(out, val);
+		} else if (def) {
+			ab_buf_add(out, def, deflen);
+		} else {
+			int r = ab_err_at(w->y->err, AB_E_PARSE, &loc,
+					  "environment variable '%s' is not set (in '%s')", name, key);
+			free(name);
+			return r;
+		}
+		free(name);
+		i = b;
+	}
+	return 0;
+}
+
+static void listen_release(struct supconf_listen *l)
+{
+	free(l->spec);
+	free(l->host);
+	free(l->path);
+}
+
+static int parse_one_listen(struct walk *w, const yaml_node_t *n, struct supconf_proc *p)
+{
+	if (p->nlisten == SUPCONF_MAX_LISTEN) {
+		struct ab_loc loc = yamldoc_loc(w->y, n);
+		return ab_err_at(w->y->err, AB_E_PARSE, &loc, "more than %d sockets in 'listen'",
+				 SUPCONF_MAX_LISTEN);
+	}
+	if (n->type != YAML_SCALAR_NODE || yamldoc_is_null(n))
+		return yamldoc_expected(w->y, n, "an address", "listen");
+	char *raw = NULL;
+	int r = get_string(w, n, "listen", &raw);
+	if (r < 0)
+		return r;
+	struct ab_buf b = AB_BUF_INIT;
+	r = expand_env(w, n, "listen", raw, &b);
+	free(raw);
+	if (r < 0) {
+		ab_buf_release(&b);
+		return r;
+	}
+	struct supconf_listen l = { .spec = ab_buf_detach(&b) };
+	const char *why = NULL;
+	if (strncmp(l.spec, "unix:", 5) == 0) {
+		l.family = AF_UNIX;
+		l.path = l.spec[5] ? resolve_path(w, l.spec + 5) : NULL;
+		/* sun_path holds 108 bytes with the NUL */
+		if (!l.path || strlen(l.path) >= 108)
+			why = "expected unix:PATH, at most 107 bytes";
+	} else {
+		why = parse_hostport(l.spec, &l.host, &l.port);
+		unsigned char addr[16];
+		if (!why)
+			l.family = inet_pton(AF_INET, l.host, addr) == 1 ? AF_INET : AF_INET6;
+		else
+			why = "expected PORT, HOST:PORT, [IPV6]:PORT or unix:PATH";
+	}
+	if (why) {
+		struct ab_loc loc = yamldoc_loc(w->y, n);
+		r = ab_err_at(w->y->err, AB_E_PARSE, &loc,
+			      "invalid value '%s' for 'listen' (%s)", l.spec, why);
+		listen_release(&l);
+		return r;
+	}
+	for (size_t i = 0; i < p->nlisten; i++) {
+		const struct supconf_listen *o = &p->listen[i];
+		if (o->family == l.family &&
+		    (l.family == AF_UNIX ? strcmp(o->path, l.path) == 0
+					 : strcmp(o->host, l.host) == 0 && o->port == l.port)) {
+			struct ab_loc loc = yamldoc_loc(w->y, n);
+			r = ab_err_at(w->y->err, AB_E_PARSE, &loc, "'%s' is twice in 'listen'",
+				      l.spec);
+			listen_release(&l);
+			return r;
+		}
+	}
+	p->listen = ab_xrealloc(p->listen, (p->nlisten + 1) * sizeof(*p->listen));
+	p->listen[p->nlisten++] = l;
+	return 0;
+}
+
+/* An address or a sequence of them. */
+static int parse_listen(struct walk *w, const yaml_node_t *n, struct supconf_proc *p)
+{
+	for (size_t i = 0; i < p->nlisten; i++)
+		listen_release(&p->listen[i]);
+	p->nlisten = 0;
+	if (n->type != YAML_SEQUENCE_NODE)
+		return parse_one_listen(w, n, p);
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *a = yaml_document_get_node(&w->y->doc, *it);
+		int r = a ? parse_one_listen(w, a, p) : -AB_E_INTERNAL;
+		if (r < 0)
+			return r;
+	}
+	if (p->nlisten == 0) {
+		struct ab_loc loc = yamldoc_loc(w->y, n);
+		return ab_err_at(w->y->err, AB_E_PARSE, &loc, "empty 'listen'");
 	}
 	return 0;
 }
@@ -492,7 +654,7 @@ static int parse_flapping(struct walk *w, const yaml_node_t *map, struct supconf
 static const char *const proc_keys[] = {
 	"command",      "instances",  "environment",  "directory", "stop_signal",
 	"stop_timeout", "restart",    "start_delay",  "ready",     "start_window",
-	"backoff",      "flapping",   "fatal_exits_supervisor",
+	"backoff",      "flapping",   "fatal_exits_supervisor", "listen",
 };
 
 static int parse_proc(struct walk *w, const yaml_node_t *v, struct supconf_proc *p)
@@ -516,6 +678,8 @@ static int parse_proc(struct walk *w, const yaml_node_t *v, struct supconf_proc 
 		long long n = 0;
 		int choice = 0;
 		char *s = NULL;
+		if (r < 0)
+			break;
 		switch (r) {
 		case 0:
 			r = get_command(w, val, "command", &p->argv, &p->argc, &p->shell);
@@ -568,8 +732,13 @@ static int parse_proc(struct walk *w, const yaml_node_t *v, struct supconf_proc 
 		case 11:
 			r = parse_flapping(w, val, p);
 			break;
-		default:
+		case 12:
 			r = get_bool(w, val, "fatal_exits_supervisor", &p->fatal_exits_supervisor);
+			break;
+		case 13:
+			r = parse_listen(w, val, p);
+			break;
+		default:
 			break;
 		}
 	}
@@ -769,6 +938,9 @@ void supconf_proc_release(struct supconf_proc *p)
 	free(p->directory);
 	free(p->ready_host);
 	free_argv(p->ready_argv);
+	for (size_t j = 0; j < p->nlisten; j++)
+		listen_release(&p->listen[j]);
+	free(p->listen);
 	*p = (struct supconf_proc){ 0 };
 }
 

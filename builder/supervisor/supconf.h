@@ -16,7 +16,8 @@
  *       stop_timeout: 10s
  *       restart: always                                      # always | on-failure | never
  *       start_delay: 0                                       # up no sooner than this
- *       ready: {tcp: 8000, timeout: 60s, interval: 100ms}   # or {command: "..."}
+ *       ready: {tcp: 8000, timeout: 60s, interval: 100ms}   # or {command: "..."}, {notify: true}
+ *       listen: "${BIND:-127.0.0.1:8000}"                    # bound by the supervisor, fd 3
  *       start_window: 1s                                     # exits sooner are failed starts
  *       backoff: {initial: 100ms, max: 30s}
  *       flapping: {restarts: 10, window: 60s}
@@ -49,6 +50,21 @@ enum supconf_output {
 	SUPCONF_OUTPUT_INHERIT,    /* children write to the supervisor's own stdout/stderr */
 };
 
+/* A socket the supervisor binds itself and hands to every instance of the
+ * process as fd 3, 4, ... with LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES
+ * (systemd's socket activation protocol, which gunicorn honours; circus'
+ * use_sockets). The listen queue belongs to the supervisor, so connections
+ * wait in it while instances restart instead of being refused. */
+struct supconf_listen {
+	char *spec; /* after $VAR expansion: "127.0.0.1:8000", "[::1]:80", "unix:/run/a.sock" */
+	int family; /* AF_INET, AF_INET6 or AF_UNIX */
+	char *host; /* numeric address (inet); NULL for unix */
+	int port;   /* 1..65535 (inet) */
+	char *path; /* unix: absolute, or resolved against the config's directory */
+};
+
+#define SUPCONF_MAX_LISTEN 16
+
 /* An environment change: value NULL unsets the variable. */
 struct supconf_env {
 	char *name, *value;
@@ -73,6 +89,10 @@ struct supconf_proc {
 	char **ready_argv;        /* ready.command, NULL-terminated; NULL: none */
 	int64_t ready_timeout_ns; /* default 60 s */
 	int64_t ready_interval_ns; /* default 100 ms */
+	bool ready_notify;        /* ready.notify: up once the leader sends READY=1 to
+				   * NOTIFY_SOCKET (sd_notify; gunicorn does) */
+	struct supconf_listen *listen; /* `listen`, in order: fds 3, 4, ... */
+	size_t nlisten;           /* 0..SUPCONF_MAX_LISTEN */
 	int64_t start_window_ns;  /* default 1 s */
 	int64_t backoff_initial_ns; /* default 100 ms */
 	int64_t backoff_max_ns;   /* default 30 s */
@@ -95,7 +115,9 @@ struct supconf {
 #define SUPCONF_MAX_PROCS 1000
 
 /* Parse `text` (the contents of `file`, used in messages and to resolve
- * relative paths: its directory is the base; NULL: the cwd). On success fills
+ * relative paths: its directory is the base; NULL: the cwd). `listen` values
+ * expand $NAME, ${NAME} and ${NAME:-default} from the process environment
+ * (getenv) at parse time: an unset NAME without a default is an error. On success fills
  * *out (release with supconf_release()) and returns 0. On failure returns
  * -AB_E_PARSE (err has file:line:col) or -AB_E_INTERNAL; *out is empty. */
 int supconf_parse(struct ab_str text, const char *file, struct supconf *out, struct ab_err *err);

@@ -46,7 +46,7 @@ cmp -s "$T/want" "$T/out" || fail "check output: $(cat "$T/out")"
 printf 'processes:\n  web:\n    command: x\n    instancs: 2\n' >"$T/c.yaml"
 expect_check 3 <<'E'
 c.yaml:4:5: error: unknown key 'instancs' in process 'web'
-  note: expected one of 'command', 'instances', 'environment', 'directory', 'stop_signal', 'stop_timeout', 'restart', 'start_delay', 'ready', 'start_window', 'backoff', 'flapping', 'fatal_exits_supervisor'
+  note: expected one of 'command', 'instances', 'environment', 'directory', 'stop_signal', 'stop_timeout', 'restart', 'start_delay', 'ready', 'start_window', 'backoff', 'flapping', 'fatal_exits_supervisor', 'listen'
 E
 
 printf 'processes:\n  web:\n    command: x\n    restart: sometimes\n' >"$T/c.yaml"
@@ -83,7 +83,7 @@ E
 
 printf 'processes:\n  web: {command: x, ready: {timeout: 1s}}\n' >"$T/c.yaml"
 expect_check 3 <<'E'
-c.yaml:2:28: error: 'ready' needs 'tcp' or 'command'
+c.yaml:2:28: error: 'ready' needs 'tcp', 'command' or 'notify: true'
 E
 
 printf 'processes:\n  web: {command: x, stop_signal: SIGFOO}\n' >"$T/c.yaml"

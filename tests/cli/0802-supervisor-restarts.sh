@@ -1,4 +1,5 @@
 #!/bin/sh
+# test: serial
 # appbuild-supervisor (issue #8): a crash-looping child is restarted with
 # growing delays, then marked fatal, which stops the supervisor with status 1
 # (fatal_exits_supervisor); an exit after the start window restarts at once;

@@ -4,19 +4,26 @@
  *
  *   tchild [--log FILE] [--exit-after SEC] [--code N] [--ignore-term]
  *          [--fork N] [--orphans N] [--listen PORT] [--listen-delay SEC]
+ *          [--serve] [--notify]
  *
  * --log appends "start PID REALTIME_NS NAME.INSTANCE\n" (one write, O_APPEND).
  * --fork N leaves N grandchildren in its process group; --orphans N leaves N
  * orphans (double fork) that outlive it by 0.3 s; --listen accepts TCP on
- * 127.0.0.1:PORT after --listen-delay. Then it sleeps until --exit-after (or
- * forever) and exits with --code. Only libc; no output unless asked. */
+ * 127.0.0.1:PORT after --listen-delay. --serve checks LISTEN_PID/LISTEN_FDS
+ * (exit 5 when they are not its own) and, after --listen-delay, answers every
+ * connection on fds 3.. with "NAME.INSTANCE PID FDNAMES\n". --notify sends
+ * READY=1 to $NOTIFY_SOCKET after --listen-delay. Then it sleeps until
+ * --exit-after (or forever) and exits with --code. Only libc; no output
+ * unless asked. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
@@ -32,9 +39,13 @@ int main(int argc, char **argv)
 {
 	const char *log = NULL;
 	double exit_after = -1, listen_delay = 0;
-	int code = 0, nfork = 0, norphans = 0, port = 0;
+	int code = 0, nfork = 0, norphans = 0, port = 0, serve = 0, notify = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "0";
+		if (strcmp(a, "--serve") == 0 || strcmp(a, "--notify") == 0) {
+			*(a[2] == 's' ? &serve : &notify) = 1;
+			continue;
+		}
 		if (strcmp(a, "--ignore-term") == 0) {
 			signal(SIGTERM, SIG_IGN);
 			continue;
@@ -100,6 +111,51 @@ int main(int argc, char **argv)
 		if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 16) < 0) {
 			perror("tchild: listen");
 			return 4;
+		}
+	}
+	int nfds = 0;
+	if (serve) {
+		const char *lp = getenv("LISTEN_PID"), *lf = getenv("LISTEN_FDS");
+		nfds = lf ? atoi(lf) : 0;
+		if (!lp || atoi(lp) != (int)getpid() || nfds < 1 || nfds > 16) {
+			fprintf(stderr, "tchild: LISTEN_PID=%s (mine: %d) LISTEN_FDS=%s\n",
+				lp ? lp : "-", (int)getpid(), lf ? lf : "-");
+			return 5;
+		}
+	}
+	if ((serve || notify) && listen_delay > 0 && !port)
+		nap(listen_delay);
+	const char *ns = getenv("NOTIFY_SOCKET");
+	if (notify && ns && strlen(ns) < sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		struct sockaddr_un u = { .sun_family = AF_UNIX };
+		strcpy(u.sun_path, ns);
+		int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+		if (fd < 0 || sendto(fd, "STATUS=up\nREADY=1\n", 18, 0, (struct sockaddr *)&u,
+				     sizeof(u)) < 0)
+			perror("tchild: notify");
+		close(fd);
+	}
+	while (serve) {
+		struct pollfd pf[16];
+		for (int i = 0; i < nfds; i++)
+			pf[i] = (struct pollfd){ .fd = 3 + i, .events = POLLIN };
+		if (poll(pf, (nfds_t)nfds, -1) < 0)
+			continue;
+		for (int i = 0; i < nfds; i++) {
+			if (!(pf[i].revents & POLLIN))
+				continue;
+			int c = accept(3 + i, NULL, NULL);
+			if (c < 0)
+				continue;
+			char line[256];
+			const char *name = getenv("SUPERVISOR_PROCESS");
+			const char *inst = getenv("SUPERVISOR_INSTANCE");
+			const char *names = getenv("LISTEN_FDNAMES");
+			int n = snprintf(line, sizeof(line), "%s.%s %d %s\n", name ? name : "-",
+					 inst ? inst : "-", (int)getpid(), names ? names : "-");
+			if (write(c, line, (size_t)n) < 0)
+				perror("tchild: write");
+			close(c);
 		}
 	}
 	if (exit_after >= 0) {

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include "builder/supervisor/supconf.h"
@@ -115,6 +117,43 @@ static void every_field(void **state)
 	supconf_release(&c);
 }
 
+static void listen_and_notify(void **state)
+{
+	(void)state;
+	struct supconf c;
+	setenv("AB_SUPCONF_TEST_BIND", "0.0.0.0:8080", 1);
+	parse_ok("processes:\n"
+		 "  web:\n"
+		 "    command: gunicorn app\n"
+		 "    ready: {notify: true}\n"
+		 "    listen: [8000, '[::1]:81', 'unix:web.sock', '$AB_SUPCONF_TEST_BIND',\n"
+		 "             '${AB_SUPCONF_TEST_UNSET:-localhost:9}']\n",
+		 &c);
+	const struct supconf_proc *p = &c.procs[0];
+	assert_true(p->ready_notify);
+	assert_int_equal(p->nlisten, 5);
+	assert_string_equal(p->listen[0].spec, "8000");
+	assert_string_equal(p->listen[0].host, "127.0.0.1");
+	assert_int_equal(p->listen[0].port, 8000);
+	assert_int_equal(p->listen[0].family, AF_INET);
+	assert_string_equal(p->listen[1].host, "::1");
+	assert_int_equal(p->listen[1].family, AF_INET6);
+	assert_int_equal(p->listen[2].family, AF_UNIX);
+	assert_string_equal(p->listen[2].path, "/srv/app/web.sock");
+	assert_string_equal(p->listen[3].spec, "0.0.0.0:8080");
+	assert_string_equal(p->listen[4].spec, "localhost:9");
+	assert_string_equal(p->listen[4].host, "127.0.0.1");
+	supconf_release(&c);
+	struct ab_err err = AB_ERR_INIT;
+	assert_int_equal(supconf_parse(ab_str_from("processes:\n  web: {command: a, listen: "
+						   "'x${AB_SUPCONF_TEST_BIND}'}\n"),
+				       "s.yaml", &c, &err),
+			 -AB_E_PARSE);
+	assert_string_equal(err.msg.buf, "invalid value 'x0.0.0.0:8080' for 'listen' (expected "
+					 "PORT, HOST:PORT, [IPV6]:PORT or unix:PATH)");
+	ab_err_release(&err);
+}
+
 static void durations_and_signals(void **state)
 {
 	(void)state;
@@ -161,7 +200,25 @@ static const struct {
 	{ "processes:\n  web: {command: a, ready: {tcp: 0}}\n", 2, 34,
 	  "invalid value '0' for 'tcp' (expected PORT or HOST:PORT)" },
 	{ "processes:\n  web: {command: a, ready: {tcp: 1, command: b}}\n", 2, 28,
-	  "'ready' takes either 'tcp' or 'command', not both" },
+	  "'ready' takes one of 'tcp', 'command' or 'notify'" },
+	{ "processes:\n  web: {command: a, ready: {notify: false}}\n", 2, 28,
+	  "'ready' needs 'tcp', 'command' or 'notify: true'" },
+	{ "processes:\n  web: {command: a, listen: example.com:80}\n", 2, 29,
+	  "invalid value 'example.com:80' for 'listen' (expected PORT, HOST:PORT, [IPV6]:PORT or "
+	  "unix:PATH)" },
+	{ "processes:\n  web: {command: a, listen: 'unix:'}\n", 2, 29,
+	  "invalid value 'unix:' for 'listen' (expected unix:PATH, at most 107 bytes)" },
+	{ "processes:\n  web: {command: a, listen: [1, '127.0.0.1:1']}\n", 2, 33,
+	  "'127.0.0.1:1' is twice in 'listen'" },
+	{ "processes:\n  web: {command: a, listen: []}\n", 2, 29, "empty 'listen'" },
+	{ "processes:\n  web: {command: a, listen: {a: 1}}\n", 2, 29,
+	  "expected an address for 'listen', got a mapping" },
+	{ "processes:\n  web: {command: a, listen: '${AB_SUPCONF_TEST_UNSET}'}\n", 2, 29,
+	  "environment variable 'AB_SUPCONF_TEST_UNSET' is not set (in 'listen')" },
+	{ "processes:\n  web: {command: a, listen: '${AB_SUPCONF_TEST_UNSET'}\n", 2, 29,
+	  "unterminated '${' in 'listen'" },
+	{ "processes:\n  web: {command: a, listen: '$:80'}\n", 2, 29,
+	  "'$' without a variable name in 'listen'" },
 	{ "processes:\n  web: {command: a, stop_signal: STOP}\n", 2, 34,
 	  "invalid value 'STOP' for 'stop_signal' (expected a signal name such as TERM or a number)" },
 	{ "processes:\n  web: {command: a, fatal_exits_supervisor: maybe}\n", 2, 45,
@@ -204,6 +261,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(defaults),
 		cmocka_unit_test(every_field),
+		cmocka_unit_test(listen_and_notify),
 		cmocka_unit_test(durations_and_signals),
 		cmocka_unit_test(errors),
 		cmocka_unit_test(load_missing),
