@@ -14,6 +14,7 @@
 #include "builder/elfscan.h"
 #include "formats/core/buf.h"
 #include "formats/core/mem.h"
+#include "formats/extmap.h"
 
 /* glibc's shared objects (glibc 2.36 `make install`: the libraries of
  * libc6 on Debian), matched by their name before ".so". libcrypt is not
@@ -35,72 +36,21 @@ static const char *const loaders[] = {
 	"ld64.so.2",		"ld.so.1",
 };
 
-/* soname -> external-dependencies.txt name, Debian (bookworm) package. From
- * the shlibs files of the library packages, as ../shared/pyindex/NEEDED.txt
- * records them for the index's wheels; the names are upstream project
- * names, the ones a user would write. Sorted by soname (bsearch). */
-static const struct known {
-	const char *soname, *name, *debian;
-} known[] = {
-	{ "libargon2.so.1", "libargon2", "libargon2-1" },
-	{ "libblas.so.3", "blas", "libblas3" },
-	{ "libcares.so.2", "c-ares", "libc-ares2" },
-	{ "libcrypt.so.1", "libxcrypt", "libcrypt1" },
-	{ "libcrypto.so.1.1", "openssl", "libssl1.1" },
-	{ "libcrypto.so.3", "openssl", "libssl3" },
-	{ "libdouble-conversion.so.3", "double-conversion", "libdouble-conversion3" },
-	{ "libev.so.4", "libev", "libev4" },
-	{ "libexslt.so.0", "libxslt", "libxslt1.1" },
-	{ "libffi.so.7", "libffi", "libffi7" },
-	{ "libffi.so.8", "libffi", "libffi8" },
-	{ "libfreetype.so.6", "freetype", "libfreetype6" },
-	{ "libgomp.so.1", "libgomp", "libgomp1" },
-	{ "libimagequant.so.0", "libimagequant", "libimagequant0" },
-	{ "libjpeg.so.62", "libjpeg", "libjpeg62-turbo" },
-	{ "liblapack.so.3", "lapack", "liblapack3" },
-	{ "liblber-2.4.so.2", "openldap", "libldap-2.4-2" },
-	{ "liblber-2.5.so.0", "openldap", "libldap-2.5-0" },
-	{ "liblber.so.2", "openldap", "libldap2" },
-	{ "liblcms2.so.2", "lcms2", "liblcms2-2" },
-	{ "libldap-2.4.so.2", "openldap", "libldap-2.4-2" },
-	{ "libldap-2.5.so.0", "openldap", "libldap-2.5-0" },
-	{ "libldap.so.2", "openldap", "libldap2" },
-	{ "libmariadb.so.3", "mariadb", "libmariadb3" },
-	{ "libmemcached.so.11", "libmemcached", "libmemcached11" },
-	{ "libopenjp2.so.7", "openjpeg", "libopenjp2-7" },
-	{ "libpq.so.5", "libpq", "libpq5" },
-	{ "libraqm.so.0", "libraqm", "libraqm0" },
-	{ "libsasl2.so.2", "cyrus-sasl", "libsasl2-2" },
-	{ "libsodium.so.23", "libsodium", "libsodium23" },
-	{ "libssl.so.1.1", "openssl", "libssl1.1" },
-	{ "libssl.so.3", "openssl", "libssl3" },
-	{ "libstdc++.so.6", "libstdc++", "libstdc++6" },
-	{ "libtiff.so.5", "libtiff", "libtiff5" },
-	{ "libtiff.so.6", "libtiff", "libtiff6" },
-	{ "libwebp.so.7", "libwebp", "libwebp7" },
-	{ "libwebpdemux.so.2", "libwebp", "libwebpdemux2" },
-	{ "libwebpmux.so.3", "libwebp", "libwebpmux3" },
-	{ "libxcb.so.1", "libxcb", "libxcb1" },
-	{ "libxml2.so.2", "libxml2", "libxml2" },
-	{ "libxslt.so.1", "libxslt", "libxslt1.1" },
-	{ "libyaml-0.so.2", "libyaml", "libyaml-0-2" },
-	{ "libz.so.1", "zlib", "zlib1g" },
-	{ "libzmq.so.5", "libzmq", "libzmq5" },
-};
-
-static int cmp_known(const void *key, const void *elem)
-{
-	return strcmp(key, ((const struct known *)elem)->soname);
-}
-
+/* soname -> external-dependencies.txt name and Debian package: the soname
+ * rows of the mapping table (templates/extmap.tsv.in, formats/extmap.h),
+ * the same table `appbuild deb`/`appbuild rpm` map names with, checked
+ * against ../shared/pyindex/NEEDED.txt by tests/unit/extmap_test.c. */
 bool elfscan_lookup(const char *soname, const char **name, const char **debian)
 {
-	const struct known *k =
-		bsearch(soname, known, AB_ARRAY_SIZE(known), sizeof(*known), cmp_known);
-	if (!k)
+	struct extmap_target deb;
+	extmap_target_default(OSVER_DEB, &deb);
+	const char *n = NULL;
+	const char *pkg = extmap_package(extmap_builtin(), soname, &deb, &n);
+	/* only soname rows: a plain name (elfscan_covered's job) is no soname */
+	if (!pkg || !strstr(soname, ".so"))
 		return false;
-	*name = k->name;
-	*debian = k->debian;
+	*name = n;
+	*debian = pkg;
 	return true;
 }
 

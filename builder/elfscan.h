@@ -14,8 +14,8 @@
  *                   depends on it; manylinux assumes it too)
  *   ELFSCAN_PYTHON  libpython*: the interpreter's own
  *   ELFSCAN_HOST    anything else: the host must provide it
- * For ELFSCAN_HOST sonames a built-in table suggests the
- * external-dependencies.txt name and the Debian package (bookworm), e.g.
+ * For ELFSCAN_HOST sonames the mapping table (formats/extmap.h) suggests
+ * the external-dependencies.txt name and the Debian package (bookworm), e.g.
  * libpq.so.5 -> libpq / libpq5, libxslt.so.1 -> libxslt / libxslt1.1. */
 #ifndef AB_ELFSCAN_H
 #define AB_ELFSCAN_H
@@ -69,8 +69,9 @@ enum elfscan_provider elfscan_classify(const char *soname);
 /* "bundle", "libc", "python" or "host". */
 const char *elfscan_provider_str(enum elfscan_provider p);
 
-/* The built-in table: sets *name and *debian (static strings) and returns
- * true when `soname` is in it. */
+/* The mapping table's soname rows (extmap_builtin(), Debian target): sets
+ * *name and *debian (strings kept until exit) and returns true when
+ * `soname` is in it with a Debian package. */
 bool elfscan_lookup(const char *soname, const char **name, const char **debian);
 
 /* Whether an entry of `d` names the library: its name equals (ASCII case

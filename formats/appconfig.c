@@ -7,10 +7,13 @@
 
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 #include <yaml.h>
 
 #include "formats/core/buf.h"
 #include "formats/core/mem.h"
+#include "formats/extmap.h"
 #include "formats/names.h"
 #include "formats/yamldoc.h"
 
@@ -162,7 +165,98 @@ static int parse_processes(struct yamldoc *y, const yaml_node_t *map, struct app
 }
 
 static const char *const package_keys[] = { "summary", "description", "license",
-					    "maintainer", "url", "vendor" };
+					    "maintainer", "url", "vendor", "external" };
+
+_Static_assert(EXTMAP_NCOLS == 4, "appconfig_external.pkg has one cell per extmap column");
+
+/* `package: external:` (appconfig.h): names and packages checked with
+ * extmap's rules, so a bad one is reported here, at its node. */
+static int parse_external(struct yamldoc *y, const yaml_node_t *map, struct appconfig_package *pkg)
+{
+	size_t cap = 0;
+	struct yamldoc_map it;
+	yaml_node_t *k, *v;
+	int r = yamldoc_map_begin(y, &it, map, "external");
+	if (r < 0)
+		return r;
+	while ((r = yamldoc_map_next(y, &it, NULL, 0, "'external'", &k, &v)) != YAMLDOC_MAP_END) {
+		if (r < 0)
+			return r;
+		struct ab_loc loc = yamldoc_loc(y, k);
+		char *name = ab_str_dup(yamldoc_scalar(k));
+		if (!extmap_valid_key(name)) {
+			r = ab_err_at(y->err, AB_E_PARSE, &loc,
+				      "invalid external dependency name '%s' (letters, digits, '.', "
+				      "'_', '+', '-', starting with a letter or digit)",
+				      name);
+			free(name);
+			return r;
+		}
+		for (size_t i = 0; i < pkg->nexternal; i++) {
+			if (!strcasecmp(pkg->external[i].name, name)) {
+				r = ab_err_at(y->err, AB_E_PARSE, &loc,
+					      "duplicate external dependency '%s'", name);
+				ab_err_note(y->err, "first defined at line %u", pkg->external[i].line);
+				free(name);
+				return r;
+			}
+		}
+		AB_GROW(pkg->external, cap, pkg->nexternal + 1);
+		struct appconfig_external *e = &pkg->external[pkg->nexternal++];
+		memset(e, 0, sizeof(*e));
+		e->name = name;
+		e->line = loc.line;
+		e->col = loc.col;
+		const yaml_node_t *vals[EXTMAP_NCOLS] = { 0 };
+		if (v->type == YAML_SCALAR_NODE && !yamldoc_is_null(v)) {
+			for (int c = 0; c < EXTMAP_NCOLS; c++) {
+				e->pkg[c] = ab_str_dup(yamldoc_scalar(v));
+				vals[c] = v;
+			}
+		} else if (v->type == YAML_MAPPING_NODE) {
+			static const char *const cols[] = { "debian", "ubuntu", "rpm", "rhel" };
+			struct yamldoc_map it2;
+			yaml_node_t *k2, *v2;
+			struct ab_buf where = AB_BUF_INIT;
+			ab_buf_addf(&where, "external dependency '%s'", name);
+			yamldoc_map_begin(y, &it2, v, name);
+			while ((r = yamldoc_map_next(y, &it2, cols, AB_ARRAY_SIZE(cols), where.buf,
+						     &k2, &v2)) != YAMLDOC_MAP_END) {
+				if (r >= 0) {
+					vals[r] = v2;
+					r = yamldoc_get_string(y, v2, cols[r], &e->pkg[r]);
+				}
+				if (r < 0)
+					break;
+			}
+			ab_buf_release(&where);
+			if (r < 0 && r != YAMLDOC_MAP_END)
+				return r;
+			if (!vals[0] && !vals[1] && !vals[2] && !vals[3]) {
+				struct ab_loc vl = yamldoc_loc(y, v);
+				return ab_err_at(y->err, AB_E_PARSE, &vl,
+						 "no package given for external dependency '%s' "
+						 "(debian, ubuntu, rpm or rhel)",
+						 name);
+			}
+		} else {
+			struct ab_loc vl = yamldoc_loc(y, v);
+			return ab_err_at(y->err, AB_E_PARSE, &vl,
+					 "expected a package name or a mapping for external dependency "
+					 "'%s', got %s",
+					 name, yamldoc_type_name(v));
+		}
+		for (int c = 0; c < EXTMAP_NCOLS; c++) {
+			if (e->pkg[c] && !extmap_valid_package((enum extmap_col)c, e->pkg[c])) {
+				struct ab_loc vl = yamldoc_loc(y, vals[c]);
+				return ab_err_at(y->err, AB_E_PARSE, &vl,
+						 "invalid %s package name '%s' for '%s'",
+						 c < EXTMAP_RPM ? "Debian" : "RPM", e->pkg[c], name);
+			}
+		}
+	}
+	return 0;
+}
 
 static int parse_package(struct yamldoc *y, const yaml_node_t *map, struct appconfig_package *pkg)
 {
@@ -177,7 +271,10 @@ static int parse_package(struct yamldoc *y, const yaml_node_t *map, struct appco
 				     "'package'", &k, &v)) != YAMLDOC_MAP_END) {
 		if (r < 0)
 			return r;
-		r = yamldoc_get_string(y, v, package_keys[r], fields[r]);
+		if (r == 6)
+			r = parse_external(y, v, pkg);
+		else
+			r = yamldoc_get_string(y, v, package_keys[r], fields[r]);
 		if (r < 0)
 			return r;
 	}
@@ -366,5 +463,11 @@ void appconfig_release(struct appconfig *c)
 	free(c->package.maintainer);
 	free(c->package.url);
 	free(c->package.vendor);
+	for (size_t i = 0; i < c->package.nexternal; i++) {
+		free(c->package.external[i].name);
+		for (int k = 0; k < EXTMAP_NCOLS; k++)
+			free(c->package.external[i].pkg[k]);
+	}
+	free(c->package.external);
 	*c = (struct appconfig)APPCONFIG_INIT;
 }

@@ -10,6 +10,7 @@
  *     web: gunicorn bin/wsgiapp
  *     worker: {command: "celery -A app worker", count: 2}
  *   package: {summary, description, license, maintainer, url, vendor}  # strings
+ *     external: {libfoo: {debian: libfoo2, rpm: foo-libs}}  # OS package names
  *
  * Scalars are taken verbatim (no YAML 1.1 typing: `version: 1.10` is the
  * string "1.10"); a plain `~`, `null` or empty value counts as missing and
@@ -39,8 +40,23 @@ struct appconfig_process {
 	unsigned line, col; /* of the process name in the file */
 };
 
+/* `package: external:` NAME -> OS packages, overriding formats/extmap.h's
+ * table for the external-dependencies.txt name NAME (issue #9):
+ *   external:
+ *     libfoo: {debian: libfoo2, rpm: foo-libs}   # per column
+ *     libbar: bar                                # every column
+ * Columns debian, ubuntu, rpm, rhel (extmap_col order); names checked as
+ * the table checks them; NAME unique ignoring ASCII case. */
+struct appconfig_external {
+	char *name;    /* as written (owned) */
+	char *pkg[4];  /* [extmap_col]; NULL: not given (owned) */
+	unsigned line, col; /* of NAME */
+};
+
 struct appconfig_package {
 	char *summary, *description, *license, *maintainer, *url, *vendor; /* NULL: absent */
+	size_t nexternal; /* `external`, in file order */
+	struct appconfig_external *external;
 };
 
 struct appconfig {

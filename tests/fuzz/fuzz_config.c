@@ -25,6 +25,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			ab_buf_adds(&b, c.processes[i].command);
 		}
+		for (size_t i = 0; i < c.package.nexternal; i++) {
+			const struct appconfig_external *e = &c.package.external[i];
+			if (!e->name || !(e->pkg[0] || e->pkg[1] || e->pkg[2] || e->pkg[3]))
+				abort();
+			ab_buf_adds(&b, e->name);
+		}
 		if (c.python)
 			pep440_specset_format(&c.python_spec, &b);
 		ab_buf_adds(&b, appconfig_supervisor_name(c.supervisor));

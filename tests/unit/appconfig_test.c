@@ -157,6 +157,32 @@ static const struct error_case error_cases[] = {
 	{ "package: {licence: MIT}\n",
 	  "appbuild.yaml:1:11: error: unknown key 'licence' in 'package'",
 	  "did you mean 'license'?" },
+	/* package: external: (extmap overrides) */
+	{ "package:\n  external:\n    -lib: x\n",
+	  "appbuild.yaml:3:5: error: invalid external dependency name '-lib' (letters, digits, '.', "
+	  "'_', '+', '-', starting with a letter or digit)",
+	  NULL },
+	{ "package:\n  external:\n    libfoo: {debian: LibFoo}\n",
+	  "appbuild.yaml:3:22: error: invalid Debian package name 'LibFoo' for 'libfoo'", NULL },
+	{ "package:\n  external:\n    libfoo: 'a b'\n",
+	  "appbuild.yaml:3:13: error: invalid Debian package name 'a b' for 'libfoo'", NULL },
+	{ "package:\n  external:\n    libfoo: {rpm: '%{x}'}\n",
+	  "appbuild.yaml:3:19: error: invalid RPM package name '%{x}' for 'libfoo'", NULL },
+	{ "package:\n  external:\n    libfoo: {fedora: x}\n",
+	  "appbuild.yaml:3:14: error: unknown key 'fedora' in external dependency 'libfoo'", "" },
+	{ "package:\n  external:\n    libfoo: {}\n",
+	  "appbuild.yaml:3:13: error: no package given for external dependency 'libfoo' (debian, "
+	  "ubuntu, rpm or rhel)",
+	  NULL },
+	{ "package:\n  external:\n    libfoo: [a]\n",
+	  "appbuild.yaml:3:13: error: expected a package name or a mapping for external dependency "
+	  "'libfoo', got a sequence",
+	  NULL },
+	{ "package:\n  external:\n    libfoo: x1\n    LibFoo: x2\n",
+	  "appbuild.yaml:4:5: error: duplicate external dependency 'LibFoo'",
+	  "first defined at line 3" },
+	{ "package:\n  external: x\n",
+	  "appbuild.yaml:2:13: error: expected a mapping for 'external', got a scalar", NULL },
 	{ "- a\n- b\n", "appbuild.yaml:1:1: error: expected a mapping at the top level, got a sequence",
 	  NULL },
 	{ "just text\n",
@@ -199,6 +225,35 @@ static void errors(void **state)
 	}
 }
 
+static void external(void **state)
+{
+	const char *yaml = "package:\n"
+			   "  summary: x\n"
+			   "  external:\n"
+			   "    libfoo: {debian: libfoo2, rpm: foo-libs}\n"
+			   "    bar: bar-bin\n"
+			   "    libbaz: {rhel: baz, ubuntu: libbaz0}\n";
+	struct appconfig c;
+	struct ab_err err = AB_ERR_INIT;
+	assert_int_equal(appconfig_parse(ab_str_from(yaml), "appbuild.yaml", &c, &err), 0);
+	assert_int_equal(c.package.nexternal, 3);
+	const struct appconfig_external *e = c.package.external;
+	assert_string_equal(e[0].name, "libfoo");
+	assert_int_equal(e[0].line, 4);
+	assert_int_equal(e[0].col, 5);
+	assert_string_equal(e[0].pkg[0], "libfoo2");
+	assert_null(e[0].pkg[1]);
+	assert_string_equal(e[0].pkg[2], "foo-libs");
+	assert_null(e[0].pkg[3]);
+	for (int k = 0; k < 4; k++)
+		assert_string_equal(e[1].pkg[k], "bar-bin");
+	assert_null(e[2].pkg[0]);
+	assert_string_equal(e[2].pkg[1], "libbaz0");
+	assert_string_equal(e[2].pkg[3], "baz");
+	appconfig_release(&c);
+	ab_err_release(&err);
+}
+
 static void alias_cycle(void **state)
 {
 	/* an alias to its own ancestor: the walk must not follow it forever */
@@ -219,6 +274,7 @@ int main(void)
 		cmocka_unit_test(version_verbatim),
 		cmocka_unit_test(errors),
 		cmocka_unit_test(alias_cycle),
+		cmocka_unit_test(external),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

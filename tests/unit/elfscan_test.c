@@ -43,7 +43,7 @@ static int setup(void **state)
 		snprintf(paths[i], sizeof(paths[i]), "%s/pyindex/files/%s", tu_shared(), wheels[i]);
 		w[i] = (struct install_wheel){ paths[i], NULL, true, NULL };
 	}
-	struct install_opts o = { &py, root, 4, NULL };
+	struct install_opts o = { &py, root, 4, NULL, NULL };
 	if (install_env_create(&o, &err) < 0 || install_wheels(&o, w, 4, &err) < 0) {
 		fprintf(stderr, "install: %s\n", err.msg.buf);
 		ab_err_release(&err);
@@ -254,7 +254,8 @@ static void classify(void **state)
 			fail_msg("%s: %s", cases[i].soname,
 				 elfscan_provider_str(elfscan_classify(cases[i].soname)));
 	const char *n = NULL, *d = NULL;
-	assert_false(elfscan_lookup("libmagic.so.1", &n, &d));
+	assert_false(elfscan_lookup("libnothing.so.1", &n, &d));
+	assert_false(elfscan_lookup("libpq", &n, &d));
 	assert_true(elfscan_lookup("libssl.so.3", &n, &d));
 	assert_string_equal(n, "openssl");
 	assert_string_equal(d, "libssl3");
