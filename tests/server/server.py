@@ -28,6 +28,11 @@ applies to a whole index tree. Counters are per (spec, path):
     pep691     content negotiation: Accept application/vnd.pypi.simple.v1+json
                gets a directory's index.json
 
+/git/<path> is git's smart HTTP protocol for the repository ROOT/<path>,
+through `git http-backend` (GET and POST); the same repository under its
+plain path is the dumb protocol (static files, after `git
+update-server-info`). Both count in the stats.
+
 GET /_stats answers {"requests": N, "304": N, "206": N} and /_reset clears
 counters and stats.
 """
@@ -93,7 +98,45 @@ class Handler(BaseHTTPRequestHandler):
         self.handle_req(head=True)
 
     def do_GET(self):
+        if urlsplit(self.path).path.startswith("/git/"):
+            return self.git_cgi()
         self.handle_req(head=False)
+
+    def do_POST(self):
+        if urlsplit(self.path).path.startswith("/git/"):
+            return self.git_cgi()
+        self.send_simple(405, b"method not allowed")
+
+    def git_cgi(self):
+        """git http-backend as a CGI program (smart HTTP)."""
+        import subprocess
+        with LOCK:
+            STATS["requests"] += 1
+        url = urlsplit(self.path)
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(n) if n else b""
+        env = dict(os.environ, GIT_PROJECT_ROOT=os.path.abspath(ROOT), GIT_HTTP_EXPORT_ALL="1",
+                   PATH_INFO=unquote(url.path[4:]), QUERY_STRING=url.query,
+                   REQUEST_METHOD=self.command, REMOTE_ADDR="127.0.0.1",
+                   CONTENT_TYPE=self.headers.get("Content-Type", ""),
+                   CONTENT_LENGTH=str(len(body)))
+        if self.headers.get("Git-Protocol"):
+            env["GIT_PROTOCOL"] = self.headers["Git-Protocol"]
+        if self.headers.get("Content-Encoding") == "gzip":
+            env["HTTP_CONTENT_ENCODING"] = "gzip"
+        out = subprocess.run(["git", "http-backend"], input=body, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
+        head, _, data = out.partition(b"\r\n\r\n")
+        if not _:
+            head, _, data = out.partition(b"\n\n")
+        code, headers = 200, []
+        for line in head.decode("latin-1").splitlines():
+            k, _, v = line.partition(":")
+            if k.lower() == "status":
+                code = int(v.split()[0])
+            elif k:
+                headers.append((k.strip(), v.strip()))
+        self.send_simple(code, data, headers)
 
     def send_simple(self, code, body=b"", headers=()):
         self.send_response(code)
