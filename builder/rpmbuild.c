@@ -207,6 +207,10 @@ int rpmbuild_render_spec(const struct rpmbuild_pkg *p, struct ab_buf *out, struc
 		r = one_line("Epoch", p->epoch, false, err);
 	if (r == 0)
 		r = one_line("URL", p->url, false, err);
+	if (r == 0)
+		r = one_line("Packager", p->packager, false, err);
+	if (r == 0)
+		r = one_line("Group", p->group, false, err);
 	for (size_t i = 0; r == 0 && i < p->nrequires; i++)
 		r = one_line("Requires", p->requires[i], true, err);
 	for (size_t i = 0; r == 0 && i < p->nprovides; i++)
@@ -221,6 +225,10 @@ int rpmbuild_render_spec(const struct rpmbuild_pkg *p, struct ab_buf *out, struc
 		    p->license, p->arch);
 	if (p->url && *p->url)
 		ab_buf_addf(&b, "URL: %s\n", p->url);
+	if (p->packager && *p->packager)
+		ab_buf_addf(&b, "Packager: %s\n", p->packager);
+	if (p->group && *p->group)
+		ab_buf_addf(&b, "Group: %s\n", p->group);
 	for (size_t i = 0; i < p->nrequires; i++)
 		ab_buf_addf(&b, "Requires: %s\n", p->requires[i]);
 	for (size_t i = 0; i < p->nprovides; i++)
@@ -235,9 +243,15 @@ int rpmbuild_render_spec(const struct rpmbuild_pkg *p, struct ab_buf *out, struc
 		const char *sec, *body;
 	} scripts[] = { { "pre", p->pre }, { "post", p->post }, { "preun", p->preun },
 			{ "postun", p->postun } };
-	for (size_t i = 0; i < AB_ARRAY_SIZE(scripts); i++)
-		if (scripts[i].body)
-			ab_buf_addf(&b, "%%%s\n%s\n\n", scripts[i].sec, scripts[i].body);
+	for (size_t i = 0; i < AB_ARRAY_SIZE(scripts); i++) {
+		if (!scripts[i].body)
+			continue;
+		/* shell text, not macros: '%' doubled (a `date +%s` stays one) */
+		ab_buf_addf(&b, "%%%s\n", scripts[i].sec);
+		for (const char *c = scripts[i].body; *c; c++)
+			ab_buf_adds(&b, *c == '%' ? "%%" : (char[]){ *c, 0 });
+		ab_buf_adds(&b, "\n\n");
+	}
 	ab_buf_adds(&b, "%files\n%defattr(-,root,root,-)\n");
 	ab_buf_adds(&full, p->buildroot ? p->buildroot : "");
 	while (full.len > 1 && full.buf[full.len - 1] == '/')
@@ -245,6 +259,27 @@ int rpmbuild_render_spec(const struct rpmbuild_pkg *p, struct ab_buf *out, struc
 	r = list_files(p, &full, full.len, &b, err);
 	if (r < 0)
 		goto out;
+	if (p->changelog && *p->changelog) {
+		/* dated SOURCE_DATE_EPOCH (reproducible); text, not macros */
+		char date[64];
+		time_t t = (time_t)p->mtime;
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(date, sizeof(date), "%a %b %d %Y", &tm);
+		ab_buf_addf(&b, "\n%%changelog\n* %s %s - %s%s%s-%s\n", date,
+			    p->packager && *p->packager ? p->packager : "appbuild",
+			    p->epoch && *p->epoch ? p->epoch : "", p->epoch && *p->epoch ? ":" : "",
+			    p->version, p->release);
+		bool bol = true;
+		for (const char *c = p->changelog; *c; c++) {
+			if (bol)
+				ab_buf_adds(&b, "- ");
+			bol = *c == '\n';
+			ab_buf_adds(&b, *c == '%' ? "%%" : (char[]){ *c, 0 });
+		}
+		if (!bol)
+			ab_buf_addc(&b, '\n');
+	}
 	ab_buf_add(out, b.buf, b.len);
 out:
 	ab_buf_release(&b);

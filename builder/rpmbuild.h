@@ -41,6 +41,13 @@ struct rpmbuild_pkg {
 	const char *pre, *post, *preun, *postun; /* scriptlet bodies (/bin/sh), NULL: none */
 	const char *buildroot;                   /* the prepared tree */
 	int64_t mtime;                           /* SOURCE_DATE_EPOCH */
+	/* Added for pkg_rpm (rpmlint: no-packager-tag, no-group-tag,
+	 * no-changelogname-tag); NULL: the tag or section is left out. */
+	const char *packager; /* "Name <mail>" */
+	const char *group;
+	/* One %changelog entry dated `mtime` by `packager` for
+	 * [E:]VERSION-RELEASE: its text, one "- " line per line. */
+	const char *changelog;
 };
 
 /* Appends the spec for `p` to `out`: the file list is the buildroot's

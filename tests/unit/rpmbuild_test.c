@@ -67,6 +67,9 @@ static struct rpmbuild_pkg demo_pkg(const char *buildroot)
 		.nconfig = 1,
 		.buildroot = buildroot,
 		.mtime = 1700000000,
+		.packager = "appbuild <appbuild@localhost>",
+		.group = "Applications/Internet",
+		.changelog = "Packaged by appbuild",
 	};
 	return p;
 }
@@ -189,7 +192,12 @@ static void build_and_install(void **state)
 
 	/* rpmlint, when installed: no errors */
 	if (tu_run(NULL, "command -v rpmlint") == 0) {
-		int st = tu_run(&o, "rpmlint '%s'", rpm);
+		/* by design (SPEC.md "RPM specifics"): /opt is the place,
+		 * signing is the deployer's, and "-app" is no language pack */
+		int st = tu_run(&o, "cd '%s' && printf \"Filters = [' dir-or-file-in-opt ', "
+				    "' no-signature', ' no-dependency-on locales-']\\n\" >lint.toml && "
+				    "rpmlint -c lint.toml '%s'",
+				dir, rpm);
 		if (strstr(o.buf, " E: "))
 			fail_msg("rpmlint (%d):\n%s", st, o.buf);
 	}
