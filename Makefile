@@ -14,21 +14,26 @@ CLANG ?= clang
 PKG_CONFIG ?= pkg-config
 SHARED ?= $(abspath ../shared)
 
-PKGS := libarchive libcurl libgit2 rpm yaml-0.1 jansson libcrypto libelf
+PKGS := libarchive libcurl libgit2 rpm yaml-0.1 jansson libcrypto libelf zlib
 DEB_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
 	libarchive-dev libcurl4-openssl-dev libgit2-dev librpm-dev libyaml-dev \
-	libjansson-dev libssl-dev libelf-dev libcmocka-dev python3 python3-venv hyperfine \
-	rpm lintian supervisor systemd
+	libjansson-dev libssl-dev libelf-dev zlib1g-dev libcmocka-dev python3 python3-venv hyperfine \
+	rpm lintian supervisor systemd python3-dev libxml2-dev libxslt1-dev libffi-dev \
+	createrepo-c rpmlint gpg apt-utils debhelper dh-virtualenv
 
+# libcurl, libarchive, libgit2, librpm and libcrypto are not linked:
+# formats/lazy/ dlopen()s each on first use (their headers are still needed).
+# A library added to PKGS is linked only when it is in LINK_PKGS too.
+LINK_PKGS := yaml-0.1 jansson libelf zlib
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(LINK_PKGS) 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -I. $(WARN) $(CFLAGS) $(PKG_CFLAGS)
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-LDLIBS = $(PKG_LIBS) -lrpmbuild -lm -lpthread
+LDLIBS = $(PKG_LIBS) -lm -lpthread
 
 # Sources: formats/ (standards, file formats) <- builder/ (pipeline) <- cli/.
 LIB_SRC := $(sort $(wildcard formats/core/*.c formats/*.c formats/*/*.c builder/*.c builder/*/*.c))

@@ -3,8 +3,9 @@
 # file:// index, fresh lock) against `python3 -m venv --without-pip` +
 # `python3 -m pip --python VENV install --no-deps <the same wheel files>`
 # (byte-compiles, as appbuild does by default) + `tar czf`, and against the
-# floor: `tar czf` of the already-installed tree. Medians of 3 runs; prints
-# both ratios and appbuild's peak RSS (/usr/bin/time -v).
+# floor: `tar czf` (gzip -6: appbuild's level, on one core) of the
+# already-installed tree. The three in one hyperfine invocation, medians of
+# RUNS (5) runs; prints both ratios and appbuild's peak RSS (time -v).
 #
 #   sh bench/bundle.sh [APPBUILD]        (default build/appbuild)
 set -eu
@@ -14,16 +15,13 @@ for v in $(env | sed -n 's/^\(PIP_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
 here=$(cd "$(dirname "$0")/.." && pwd)
 appbuild=${1:-$here/build/appbuild}
 shared=${SHARED:-$here/../shared}
-runs=${RUNS:-3}
+runs=${RUNS:-5}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 SOURCE_DATE_EPOCH=1700000000
 TMPDIR=$tmp/t
 export SOURCE_DATE_EPOCH TMPDIR
 mkdir -p "$TMPDIR"
-
-now() { python3 -c 'import time; print(time.monotonic())'; }
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 app=$tmp/flask-hello
 cp -r "$here/examples/flask-hello" "$app"
@@ -33,50 +31,44 @@ opts="--cache-dir $tmp/cache --index-url file://$shared/pyindex/simple"
 # warm-up: fills the cache
 "$appbuild" bundle "$app" $opts -o "$tmp/warm.tar.gz" >/dev/null 2>&1
 
-: >"$tmp/a"
-: >"$tmp/p"
-: >"$tmp/f"
-for i in $(seq "$runs"); do
-	t0=$(now)
-	/usr/bin/time -v -o "$tmp/time.$i" "$appbuild" bundle "$app" $opts -o "$tmp/a.tar.gz" \
-		>/dev/null 2>&1
-	t1=$(now)
-	echo "$t1 - $t0" | bc -l >>"$tmp/a"
-done
-rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tmp"/time.* | sort -n | tail -1)
-
-# the same wheel files appbuild installed
+# the same wheel files appbuild installed, for pip
 mkdir -p "$tmp/tree"
-tar xzf "$tmp/a.tar.gz" -C "$tmp/tree"
-set --
+tar xzf "$tmp/warm.tar.gz" -C "$tmp/tree"
+files=
 for f in $(python3 -c 'import json, sys
 for d in json.load(open(sys.argv[1]))["distributions"]: print(d["file"])' \
 	"$tmp/tree/flask-hello-1.0.0/appbuild.json"); do
-	set -- "$@" "$shared/pyindex/files/$f"
+	files="$files '$shared/pyindex/files/$f'"
 done
-for i in $(seq "$runs"); do
-	rm -rf "$tmp/pipvenv" "$tmp/p.tar.gz"
-	t0=$(now)
-	python3 -m venv --without-pip "$tmp/pipvenv"
-	python3 -m pip --python "$tmp/pipvenv/bin/python" install --no-deps --no-index -q \
-		--disable-pip-version-check "$@" >/dev/null 2>&1
-	tar czf "$tmp/p.tar.gz" -C "$tmp" pipvenv
-	t1=$(now)
-	echo "$t1 - $t0" | bc -l >>"$tmp/p"
-done
-for i in $(seq "$runs"); do
-	rm -f "$tmp/f.tar.gz"
-	t0=$(now)
-	tar czf "$tmp/f.tar.gz" -C "$tmp/tree" flask-hello-1.0.0
-	t1=$(now)
-	echo "$t1 - $t0" | bc -l >>"$tmp/f"
-done
-a=$(median <"$tmp/a")
-p=$(median <"$tmp/p")
-f=$(median <"$tmp/f")
-echo "distributions: $#; medians of $runs runs"
-printf 'appbuild bundle:               %.3f s (peak RSS %s KiB)\n' "$a" "$rss"
-printf 'venv + pip install + tar czf:  %.3f s\n' "$p"
-printf 'floor (tar czf of the tree):   %.3f s\n' "$f"
-printf 'pip / appbuild:                %.1fx (goal >= 20x)\n' "$(echo "$p / $a" | bc -l)"
-printf 'appbuild / floor:              %.2fx (goal <= 1.5x)\n' "$(echo "$a / $f" | bc -l)"
+cat >"$tmp/peer.sh" <<EOF
+rm -rf '$tmp/pipvenv' '$tmp/p.tar.gz'
+python3 -m venv --without-pip '$tmp/pipvenv'
+python3 -m pip --python '$tmp/pipvenv/bin/python' install --no-deps --no-index -q \\
+	--disable-pip-version-check $files >/dev/null 2>&1
+tar czf '$tmp/p.tar.gz' -C '$tmp' pipvenv
+EOF
+# one hyperfine invocation for the three, so they share the machine's load
+# appbuild as a user runs it (TMPDIR unset: it stages in /dev/shm when that
+# is a tmpfs with room), and staging on the disk under $TMPDIR
+hyperfine -N -w 1 -r "$runs" --export-json "$tmp/h.json" \
+	-n appbuild "env -u TMPDIR $appbuild bundle $app $opts -o $tmp/a.tar.gz" \
+	-n appbuild-disk "$appbuild bundle $app $opts -o $tmp/a.tar.gz" \
+	-n pip "sh $tmp/peer.sh" \
+	-n floor "tar czf $tmp/f.tar.gz -C $tmp/tree flask-hello-1.0.0" >/dev/null
+/usr/bin/time -v -o "$tmp/time" env -u TMPDIR "$appbuild" bundle "$app" $opts -o "$tmp/a.tar.gz" \
+	>/dev/null 2>&1
+rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tmp/time")
+python3 - "$tmp/h.json" "$rss" "$runs" <<'EOF'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+a, d, p, f = (r[k]["median"] for k in ("appbuild", "appbuild-disk", "pip", "floor"))
+cpu = {k: r[k]["user"] + r[k]["system"] for k in r}
+print(f"distributions: 8; medians of {sys.argv[3]} runs (hyperfine)")
+print(f"appbuild bundle:               {a:.3f} s (peak RSS {sys.argv[2]} KiB)")
+print(f"  staging on disk ($TMPDIR):   {d:.3f} s")
+print(f"venv + pip install + tar czf:  {p:.3f} s")
+print(f"floor (tar czf of the tree):   {f:.3f} s")
+print(f"pip / appbuild:                {p / a:.1f}x (goal >= 20x)")
+print(f"appbuild / floor:              {a / f:.2f}x (goal <= 1.5x)")
+print("mean CPU (user+sys): " + ", ".join(f"{k} {v:.2f} s" for k, v in cpu.items()))
+EOF

@@ -2,13 +2,14 @@
  * reproducible timestamp, the app's copy into the staging tree, and the
  * tarball written from that tree (formats/tarball.h).
  *
- * NEEDSWORK(#7): .appbuildignore/.gitignore patterns; the command itself
- * (lock, install, launcher, appbuild.json, SBOM) joins once the lock lands. */
+ * The command itself (lock, install, launcher, appbuild.json, SBOM) is
+ * cli/cmd_bundle.c. */
 #ifndef AB_BUNDLE_H
 #define AB_BUNDLE_H
 
 #include <stdint.h>
 
+#include "formats/core/buf.h"
 #include "formats/core/err.h"
 #include "formats/tarball.h"
 
@@ -24,11 +25,18 @@ int bundle_source_commit(const char *app_dir, char hex[41]);
 
 /* Copy the app directory into dest (created), leaving out VCS metadata
  * (.git, .hg, .svn, .bzr), build output (dist/, build/, __pycache__/,
- * *.pyc) and appbuild's own state (.appbuild*). Regular files keep only
+ * *.pyc), appbuild's own state (.appbuild*), and what the .gitignore and
+ * .appbuildignore files exclude (builder/ignore.h; AB_E_IO or AB_E_INVALID
+ * for a pattern file that cannot be read). Regular files keep only
  * their execute bits; symlinks are copied as links unless they are
  * absolute or climb out of the app (AB_E_INVALID: the bundle would point
  * at the build host). AB_E_IO on file system errors. */
 int bundle_copy_app(const char *app_dir, const char *dest, struct ab_err *err);
+
+/* Where to create the staging directory (appended to `out`): $TMPDIR when
+ * set; else /dev/shm when it is a writable tmpfs with more than twice
+ * `need` bytes free (the tree's guessed size); else /tmp. Never fails. */
+void bundle_stage_parent(uint64_t need, struct ab_buf *out);
 
 /* Write the staged tree `stage` as the tarball `out_path` with top
  * directory `top` (see tarball_write). `format` < 0: from out_path's

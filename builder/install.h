@@ -52,6 +52,7 @@ struct install_direct_url {
 	const char *archive_sha256;     /* an archive's hex sha256 (archive_info.hashes) */
 	bool dir;                       /* a local directory (dir_info) */
 	bool editable;                  /* dir_info.editable */
+	const char *subdirectory;       /* the project's directory inside url; NULL: none */
 };
 
 struct install_wheel {
@@ -66,6 +67,10 @@ struct install_opts {
 	const char *root;        /* the environment's root */
 	unsigned jobs;           /* install_wheels: worker threads (0: online CPUs, at most 8) */
 	struct ab_out *out;      /* warnings (NULL: dropped) */
+	/* Scripts start with "#!<script_python>\n" instead of the trampoline:
+	 * the interpreter's final absolute path, for a tree that will not move
+	 * (OS packages). NULL: the trampoline. */
+	const char *script_python;
 };
 
 /* The shell trampoline that starts every script (see above). */
@@ -101,5 +106,22 @@ int install_wheels(const struct install_opts *opts, const struct install_wheel *
  * are left without .pyc (as pip; a warning says so). AB_E_IO when it cannot run, AB_E_BUILD
  * when compileall itself fails. */
 int install_compile(const struct install_opts *opts, struct ab_err *err);
+
+/* install_wheels(), then byte-compile what was installed as
+ * install_compile() would (the same .pyc bytes: co_filename relative to
+ * root, unchecked-hash, PYTHONHASHSEED=0), wheel by wheel: the .pyc files
+ * of wheel i are kept in the cache `c` as one page keyed by sha256[i] (its
+ * file's hex digest), the interpreter (implementation, version, cache tag,
+ * magic number) and the layout (purelib, platlib). A wheel found there gets
+ * its .pyc files written by the installing thread, without starting
+ * Python; the rest are compiled in one interpreter run (worker processes as
+ * compileall -j0) and then stored. c NULL or disabled, sha256 NULL or
+ * sha256[i] NULL: compiled, not kept. Errors as install_wheels() and
+ * install_compile(); a cache entry that is not what it should be is
+ * ignored (the wheel is compiled). */
+struct cache;
+int install_wheels_compile(const struct install_opts *opts, const struct install_wheel *w,
+			   const char *const *sha256, size_t n, const struct cache *c,
+			   struct ab_err *err);
 
 #endif

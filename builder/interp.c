@@ -8,9 +8,12 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "builder/cache.h"
+#include "builder/target.h"
 #include "formats/core/mem.h"
 
 extern char **environ;
@@ -21,6 +24,7 @@ extern char **environ;
  * _generic_abi) so the resolver's target is what pip would compute. */
 const char interp_script[] =
 	"import json,os,platform,sys,sysconfig\n"
+	"from importlib.util import MAGIC_NUMBER\n"
 	"R='/@appbuild-root'\n"
 	"V=dict(base=R,platbase=R,installed_base=R,installed_platbase=R)\n"
 	"S='venv' if 'venv' in sysconfig.get_scheme_names() else 'posix_prefix'\n"
@@ -60,7 +64,8 @@ const char interp_script[] =
 	" machine=platform.machine(),libc=lc,libc_version=lv,\n"
 	" pointer_bits=64 if sys.maxsize>2**32 else 32,\n"
 	" purelib=rel(P['purelib']),platlib=rel(P['platlib']),scripts=rel(P['scripts']),\n"
-	" data=rel(P['data']),headers=os.path.join('include','site','python'+vs)),\n"
+	" data=rel(P['data']),headers=os.path.join('include','site','python'+vs),\n"
+	" magic=MAGIC_NUMBER.hex()),\n"
 	" sys.stdout)\n";
 
 void interp_release(struct interp *p)
@@ -71,7 +76,7 @@ void interp_release(struct interp *p)
 			    &p->interpreter_tag, &p->abi_tag,	  &p->platform,
 			    &p->machine,     &p->libc,		  &p->libc_version,
 			    &p->purelib,     &p->platlib,	  &p->scripts,
-			    &p->data,	     &p->headers };
+			    &p->data,	     &p->headers,	  &p->magic };
 	for (size_t i = 0; i < AB_ARRAY_SIZE(fields); i++) {
 		free(*fields[i]);
 		*fields[i] = NULL;
@@ -162,6 +167,7 @@ int interp_parse(const char *json, struct interp *out, struct ab_err *err)
 		{ "scripts", &out->scripts, true, false },
 		{ "data", &out->data, true, true },
 		{ "headers", &out->headers, true, false },
+		{ "magic", &out->magic, false, false },
 	};
 	for (size_t i = 0; i < AB_ARRAY_SIZE(strs) && r == 0; i++)
 		r = get_str(o, strs[i].key, strs[i].required, strs[i].empty_ok, strs[i].dst, err);
@@ -194,18 +200,16 @@ out:
 	return r;
 }
 
-int interp_query(const char *python, struct interp *out, struct ab_err *err)
+/* The query's JSON output into `json` (see interp_query). */
+static int run_query(const char *python, struct ab_buf *json, struct ab_err *err)
 {
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
-	struct ab_buf so = AB_BUF_INIT, se = AB_BUF_INIT;
+	struct ab_buf se = AB_BUF_INIT;
 	posix_spawn_file_actions_t fa;
 	bool fa_init = false;
 	pid_t pid = -1;
 	int r = 0;
 
-	memset(out, 0, sizeof(*out));
-	if (!python)
-		python = "python3";
 	if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
 		r = ab_err_set(err, AB_E_IO, "cannot create a pipe: %s", strerror(errno));
 		goto out;
@@ -231,7 +235,7 @@ int interp_query(const char *python, struct interp *out, struct ab_err *err)
 	outp[1] = errp[1] = -1;
 	/* both pipes at once: a chatty stderr must not block the child */
 	struct pollfd pf[2] = { { outp[0], POLLIN, 0 }, { errp[0], POLLIN, 0 } };
-	struct ab_buf *bufs[2] = { &so, &se };
+	struct ab_buf *bufs[2] = { json, &se };
 	int open_n = 2;
 	while (open_n) {
 		if (poll(pf, 2, -1) < 0) {
@@ -282,9 +286,6 @@ int interp_query(const char *python, struct interp *out, struct ab_err *err)
 				      "interpreter query killed by signal %d", WTERMSIG(st));
 		goto out;
 	}
-	r = interp_parse(so.buf, out, err);
-	if (r < 0)
-		ab_err_locate(err, python, 0, 0);
 out:
 	if (pid > 0)
 		waitpid(pid, NULL, 0);
@@ -296,7 +297,93 @@ out:
 		if (errp[i] >= 0)
 			close(errp[i]);
 	}
-	ab_buf_release(&so);
 	ab_buf_release(&se);
+	return r;
+}
+
+/* Run the query and parse its answer, kept in `json`. */
+static int query(const char *python, struct ab_buf *json, struct interp *out, struct ab_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	int r = run_query(python, json, err);
+	if (r == 0) {
+		r = interp_parse(json->buf, out, err);
+		if (r < 0)
+			ab_err_locate(err, python, 0, 0);
+	}
+	return r;
+}
+
+int interp_query(const char *python, struct interp *out, struct ab_err *err)
+{
+	struct ab_buf json = AB_BUF_INIT;
+	int r = query(python ? python : "python3", &json, out, err);
+	ab_buf_release(&json);
+	return r;
+}
+
+/* "size mtime" of a file, to tell a replaced interpreter; "-" when absent. */
+static void file_stamp(const char *path, struct ab_buf *out)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		ab_buf_adds(out, "-");
+	else
+		ab_buf_addf(out, "%lld %lld.%09ld", (long long)st.st_size,
+			    (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+}
+
+static void stamps(const struct interp *p, struct ab_buf *out)
+{
+	file_stamp(p->executable, out);
+	ab_buf_addc(out, ' ');
+	file_stamp(p->base_executable, out);
+	ab_buf_addc(out, '\n');
+}
+
+int interp_query_cached(const struct cache *c, const char *python, struct interp *out,
+			struct ab_err *err)
+{
+	if (!python)
+		python = "python3";
+	if (!c || c->disabled)
+		return interp_query(python, out, err);
+	struct ab_buf key = AB_BUF_INIT, body = AB_BUF_INIT, st = AB_BUF_INIT;
+	struct cache_meta meta = CACHE_META_INIT;
+	int r;
+	ab_buf_addf(&key, "appbuild-interp:%s\n%s\n", python, interp_script);
+	target_python_key(python, &key);
+	/* body: the stamps of the executables, "\n", the query's JSON */
+	if (cache_page_get(c, key.buf, &meta, &body, NULL) > 0) {
+		const char *nl = memchr(body.buf, '\n', body.len);
+		struct ab_err ignored = AB_ERR_INIT;
+		if (nl && interp_parse(nl + 1, out, &ignored) == 0) {
+			stamps(out, &st);
+			if (st.len == (size_t)(nl + 1 - body.buf) &&
+			    !memcmp(st.buf, body.buf, st.len)) {
+				r = 0;
+				ab_err_release(&ignored);
+				goto out;
+			}
+			interp_release(out);
+		}
+		ab_err_release(&ignored);
+	}
+	ab_buf_reset(&body);
+	r = query(python, &body, out, err);
+	if (r < 0)
+		goto out;
+	ab_buf_reset(&st);
+	stamps(out, &st);
+	ab_buf_add(&st, body.buf, body.len);
+	struct cache_meta put = CACHE_META_INIT;
+	put.url = key.buf;
+	/* a cache that cannot be written only costs the next run a query */
+	cache_page_put(c, &put, st.buf, st.len, NULL);
+out:
+	cache_meta_release(&meta);
+	ab_buf_release(&key);
+	ab_buf_release(&body);
+	ab_buf_release(&st);
 	return r;
 }

@@ -37,6 +37,9 @@ struct interp {
 	char *scripts;  /* "bin" */
 	char *data;     /* "" */
 	char *headers;  /* "include/site/python3.11" (pip's venv headers; + "/<project>") */
+	/* importlib.util.MAGIC_NUMBER in hex ("a70d0d0a"): with cache_tag, what a
+	 * .pyc is valid for (NULL: not reported) */
+	char *magic;
 };
 
 /* Run `python` (a path, or a command looked up on PATH when it holds no
@@ -47,6 +50,17 @@ struct interp {
  * Python older than 3.7. */
 int interp_query(const char *python, struct interp *out, struct ab_err *err);
 void interp_release(struct interp *p);
+
+/* interp_query() remembered in the cache `c` (NULL or disabled: always
+ * ask), since starting the interpreter costs 20 ms to a second (pyenv
+ * shims). The entry is keyed by the query script and what decides which
+ * interpreter `python` is (target_python_key(): PATH, PYENV_VERSION, the
+ * resolved file's real path, size and mtime, pyenv's version files); a hit
+ * is used only while the executable and base executable it names still
+ * have the size and mtime they had. Same errors as interp_query(). */
+struct cache;
+int interp_query_cached(const struct cache *c, const char *python, struct interp *out,
+			struct ab_err *err);
 
 /* Parse the query script's JSON output (exposed for tests). Same errors as
  * interp_query's AB_E_INVALID/AB_E_UNSUPPORTED. */

@@ -221,6 +221,29 @@ out:
 	return r;
 }
 
+static const char *adup(struct ab_arena *a, const char *s)
+{
+	return s ? ab_arena_strdup(a, s) : NULL;
+}
+
+/* A direct reference: its one file when it is an archive, nothing to list
+ * for a commit or a directory (pip cannot hash those). */
+static void add_direct(struct lock *l, struct lock_pkg *p, const struct lock_direct *d)
+{
+	struct ab_arena *a = &l->arena;
+	struct lock_direct *c = ab_arena_zalloc(a, sizeof(*c));
+	*c = (struct lock_direct){ adup(a, d->name), d->kind, adup(a, d->url), adup(a, d->vcs_url),
+				   adup(a, d->commit), adup(a, d->requested_revision),
+				   adup(a, d->subdirectory), adup(a, d->path), adup(a, d->filename),
+				   adup(a, d->sha256), d->size, d->wheel, d->editable };
+	p->direct = c;
+	p->files = ab_arena_zalloc(a, sizeof(*p->files));
+	if (d->kind == LOCK_DIRECT_ARCHIVE && d->sha256) {
+		p->files[0] = (struct lock_file){ c->filename, c->url, c->sha256, d->size, d->wheel };
+		p->nfiles = 1;
+	}
+}
+
 int lock_build(struct lock *l, const struct resolve_result *res, const struct lock_source *src,
 	       const char *target, const char *environment, const char *digest,
 	       struct ab_err *err)
@@ -267,7 +290,14 @@ int lock_build(struct lock *l, const struct resolve_result *res, const struct lo
 	}
 	for (size_t i = 0; i < res->n && r == 0; i++) {
 		qsort(l->pkgs[i].via, l->pkgs[i].nvia, sizeof(*l->pkgs[i].via), str_cmp);
-		r = add_files(l, &l->pkgs[i], src, err);
+		const struct lock_direct *d = NULL;
+		for (size_t k = 0; k < src->ndirect && !d; k++)
+			if (!strcmp(src->direct[k].name, l->pkgs[i].name))
+				d = &src->direct[k];
+		if (d)
+			add_direct(l, &l->pkgs[i], d);
+		else
+			r = add_files(l, &l->pkgs[i], src, err);
 	}
 	for (size_t i = 0; i < res->n; i++) {
 		for (size_t k = 0; k < nodes[i].nreqs; k++)
@@ -318,6 +348,82 @@ static void toml_file(struct ab_buf *out, const struct lock_file *f)
 	ab_buf_adds(out, " } }");
 }
 
+static void toml_kv(struct ab_buf *out, const char *sep, const char *key, const char *v)
+{
+	if (!v)
+		return;
+	ab_buf_addf(out, "%s%s = ", sep, key);
+	toml_str(out, v);
+}
+
+/* PEP 751 [packages.vcs], [packages.directory], [packages.archive], as
+ * inline tables on one line. A source tree's version is left out (PEP
+ * 751: it "MUST NOT be included when it cannot be guaranteed to be
+ * consistent with the code used"); an archive's is kept. */
+static void pylock_direct(struct ab_buf *out, const struct lock_pkg *p)
+{
+	const struct lock_direct *d = p->direct;
+	if (d->kind == LOCK_DIRECT_ARCHIVE) {
+		ab_buf_adds(out, "\nversion = ");
+		toml_str(out, p->version);
+	}
+	ab_buf_adds(out, "\n");
+	switch (d->kind) {
+	case LOCK_DIRECT_VCS:
+		ab_buf_adds(out, "vcs = { type = \"git\"");
+		toml_kv(out, ", ", "url", d->vcs_url);
+		toml_kv(out, ", ", "requested-revision", d->requested_revision);
+		toml_kv(out, ", ", "commit-id", d->commit);
+		toml_kv(out, ", ", "subdirectory", d->subdirectory);
+		break;
+	case LOCK_DIRECT_DIR:
+		ab_buf_adds(out, "directory = {");
+		toml_kv(out, " ", "path", d->path);
+		if (d->editable)
+			ab_buf_adds(out, ", editable = true");
+		toml_kv(out, ", ", "subdirectory", d->subdirectory);
+		break;
+	case LOCK_DIRECT_ARCHIVE: {
+		/* the URL without its fragment; subdirectory is a key of its own */
+		const char *hash = strchr(d->url, '#');
+		ab_buf_adds(out, "archive = { url = ");
+		char *u = hash ? ab_xstrndup(d->url, (size_t)(hash - d->url)) : ab_xstrdup(d->url);
+		toml_str(out, u);
+		free(u);
+		if (d->size >= 0)
+			ab_buf_addf(out, ", size = %lld", (long long)d->size);
+		toml_kv(out, ", hashes = { ", "sha256", d->sha256);
+		if (d->sha256)
+			ab_buf_adds(out, " }");
+		toml_kv(out, ", ", "subdirectory", d->subdirectory);
+		break;
+	}
+	}
+	ab_buf_adds(out, " }\n");
+}
+
+/* The requirements-file line of a direct reference, as pip reads it:
+ * `name @ url` (PEP 508), or `-e url#egg=name` for an editable (pip's
+ * editables take no `name @`). */
+static void req_direct(struct ab_buf *out, const struct lock_pkg *p)
+{
+	const struct lock_direct *d = p->direct;
+	/* pip 23's packaging 21.3 refuses `name @ git+file:///path` (a URL
+	 * without a host is only valid with the plain file: scheme): such a
+	 * git URL takes pip's older "git+file:///path@rev#egg=name" form */
+	const char *sep = strstr(d->url, "://");
+	bool hostless = d->kind == LOCK_DIRECT_VCS && sep && sep[3] == '/';
+	if (!d->editable && !hostless) {
+		ab_buf_addf(out, "%s @ %s", p->name, d->url);
+		return;
+	}
+	if (d->editable)
+		ab_buf_adds(out, "-e ");
+	ab_buf_adds(out, d->url);
+	ab_buf_addf(out, "%s", strchr(d->url, '#') ? "&" : "#");
+	ab_buf_addf(out, "egg=%s", p->name);
+}
+
 void lock_format(const struct lock *l, enum lock_format fmt, const char *name, struct ab_buf *out)
 {
 	header(l, name, out);
@@ -333,6 +439,10 @@ void lock_format(const struct lock *l, enum lock_format fmt, const char *name, s
 			const struct lock_pkg *p = &l->pkgs[i];
 			ab_buf_adds(out, "\n[[packages]]\nname = ");
 			toml_str(out, p->name);
+			if (p->direct) {
+				pylock_direct(out, p);
+				continue;
+			}
 			ab_buf_adds(out, "\nversion = ");
 			toml_str(out, p->version);
 			ab_buf_adds(out, "\n");
@@ -370,7 +480,12 @@ void lock_format(const struct lock *l, enum lock_format fmt, const char *name, s
 	}
 	for (size_t i = 0; i < l->n; i++) {
 		const struct lock_pkg *p = &l->pkgs[i];
-		ab_buf_addf(out, "%s%s==%s", i ? "" : "\n", p->name, p->version);
+		if (!i)
+			ab_buf_adds(out, "\n");
+		if (p->direct)
+			req_direct(out, p);
+		else
+			ab_buf_addf(out, "%s==%s", p->name, p->version);
 		/* hashes in byte order, each once (pip-compile's layout) */
 		const char **h = ab_xcalloc(p->nfiles + 1, sizeof(*h));
 		for (size_t k = 0; k < p->nfiles; k++)
@@ -447,10 +562,54 @@ static struct ab_str toml_value(struct ab_str line)
 	return ab_str_make(v.ptr, 0);
 }
 
+static void add_direct_pin(struct lock_pins *p, size_t *cap, struct ab_str url)
+{
+	AB_GROW(p->direct, *cap, p->ndirect + 1);
+	p->direct[p->ndirect].url = ab_arena_strdup_str(&p->arena, url);
+	p->direct[p->ndirect].sha256 = NULL;
+	p->ndirect++;
+}
+
+/* The value of `key = "…"` inside a one-line inline table; empty if absent. */
+static struct ab_str inline_value(struct ab_str line, const char *key)
+{
+	size_t kl = strlen(key);
+	for (size_t i = 0; i + kl + 4 <= line.len; i++) {
+		if ((i && line.ptr[i - 1] != ' ' && line.ptr[i - 1] != '{') ||
+		    strncmp(line.ptr + i, key, kl) || strncmp(line.ptr + i + kl, " = \"", 4))
+			continue;
+		const char *v = line.ptr + i + kl + 4;
+		const char *e = memchr(v, '"', line.len - (size_t)(v - line.ptr));
+		if (e)
+			return ab_str_make(v, (size_t)(e - v));
+	}
+	return ab_str_make(line.ptr, 0);
+}
+
+/* pylock's vcs/archive tables, back in the requirements form. */
+static void pylock_direct_pin(struct lock_pins *p, size_t *cap, struct ab_str line)
+{
+	struct ab_buf u = AB_BUF_INIT;
+	struct ab_str url = inline_value(line, "url"), sub = inline_value(line, "subdirectory");
+	if (ab_str_startswith(line, "vcs =")) {
+		struct ab_str c = inline_value(line, "commit-id");
+		ab_buf_addf(&u, "git+" AB_STR_FMT "@" AB_STR_FMT, AB_STR_ARG(url), AB_STR_ARG(c));
+	} else
+		ab_buf_addf(&u, AB_STR_FMT, AB_STR_ARG(url));
+	if (sub.len)
+		ab_buf_addf(&u, "#subdirectory=" AB_STR_FMT, AB_STR_ARG(sub));
+	add_direct_pin(p, cap, ab_buf_str(&u));
+	struct ab_str h = inline_value(line, "sha256");
+	if (h.len)
+		p->direct[p->ndirect - 1].sha256 = ab_arena_strdup_str(&p->arena, h);
+	ab_buf_release(&u);
+}
+
 void lock_read(struct ab_str text, struct lock_pins *out)
 {
 	memset(out, 0, sizeof(*out));
-	size_t cap = 0;
+	size_t cap = 0, dcap = 0;
+	bool in_direct = false; /* --hash lines belong to the last direct pin */
 	struct ab_str pname = { NULL, 0 };
 	while (text.len) {
 		long nl = ab_str_chr(text, '\n');
@@ -463,8 +622,34 @@ void lock_read(struct ab_str text, struct lock_pins *out)
 				snprintf(out->digest, sizeof(out->digest), AB_STR_FMT, AB_STR_ARG(d));
 			continue;
 		}
+		/* direct references: "name @ url \", "-e url", their --hash */
+		if (line.len && line.ptr[line.len - 1] == '\\')
+			line = ab_str_rtrim(ab_str_make(line.ptr, line.len - 1));
+		if (ab_str_startswith(line, "-e ") || ab_str_startswith(line, "git+")) {
+			add_direct_pin(out, &dcap,
+				       ab_str_trim(ab_str_skip(line, line.ptr[0] == '-' ? 3 : 0)));
+			in_direct = true;
+			continue;
+		}
+		if (ab_str_startswith(line, "--hash=sha256:")) {
+			if (in_direct && !out->direct[out->ndirect - 1].sha256)
+				out->direct[out->ndirect - 1].sha256 =
+					ab_arena_strdup_str(&out->arena, ab_str_skip(line, 14));
+			continue;
+		}
+		if (ab_str_startswith(line, "vcs =") || ab_str_startswith(line, "archive =")) {
+			pylock_direct_pin(out, &dcap, line);
+			continue;
+		}
 		if (!line.len || line.ptr[0] == '#' || line.ptr[0] == '-')
 			continue;
+		in_direct = false;
+		const char *at = memmem(line.ptr, line.len, " @ ", 3);
+		if (at && !memchr(line.ptr, '"', line.len)) {
+			add_direct_pin(out, &dcap, ab_str_trim(ab_str_skip(line, (size_t)(at - line.ptr) + 3)));
+			in_direct = true;
+			continue;
+		}
 		/* pylock.toml: name = "...", then version = "..." in [[packages]] */
 		if (ab_str_startswith(line, "[[packages]]")) {
 			pname = (struct ab_str){ NULL, 0 };
@@ -500,6 +685,7 @@ void lock_read(struct ab_str text, struct lock_pins *out)
 void lock_pins_release(struct lock_pins *p)
 {
 	free(p->pins);
+	free(p->direct);
 	ab_arena_release(&p->arena);
 	memset(p, 0, sizeof(*p));
 }

@@ -52,6 +52,32 @@ struct lock_file {
 	bool wheel;
 };
 
+/* A distribution pinned by a direct reference (builder/directref.h)
+ * rather than found on an index. */
+enum lock_direct_kind {
+	LOCK_DIRECT_ARCHIVE, /* a wheel or sdist URL / file: one file, hashed */
+	LOCK_DIRECT_VCS,     /* git, pinned to a full commit id */
+	LOCK_DIRECT_DIR,     /* a local project directory */
+};
+
+struct lock_direct {
+	const char *name; /* canonical */
+	enum lock_direct_kind kind;
+	/* pip's form: the archive URL (#subdirectory= kept), file:///abs for a
+	 * directory, "git+https://host/repo@<commit>[#subdirectory=dir]" */
+	const char *url;
+	const char *vcs_url;            /* VCS: the repository URL without "git+" and "@rev" */
+	const char *commit;             /* VCS: 40 hex digits */
+	const char *requested_revision; /* VCS: the ref asked for; NULL: the default branch */
+	const char *subdirectory;       /* NULL: none */
+	const char *path;               /* DIR: absolute */
+	const char *filename;           /* ARCHIVE: its file name */
+	const char *sha256;             /* ARCHIVE */
+	int64_t size;                   /* ARCHIVE: -1 unknown */
+	bool wheel;                     /* ARCHIVE: a wheel */
+	bool editable;                  /* `-e` (DIR or VCS) */
+};
+
 struct lock_pkg {
 	const char *name;    /* canonical */
 	const char *version; /* normalized */
@@ -60,6 +86,7 @@ struct lock_pkg {
 	size_t nfiles;
 	const char **via; /* sorted: "-r dependencies.txt" and canonical names */
 	size_t nvia;
+	const struct lock_direct *direct; /* NULL: from an index (in the lock's arena) */
 };
 
 struct lock {
@@ -89,6 +116,10 @@ struct lock_source {
 	/* Fetches a file whose sha256 the index did not give (may be NULL:
 	 * then such a file is left out). */
 	struct index *ix;
+	/* The pins that come from direct references (copied); `files` is not
+	 * asked about them. */
+	const struct lock_direct *direct;
+	size_t ndirect;
 };
 
 /* Fill `l` (LOCK_INIT) from a successful resolution: files and hashes of
@@ -116,11 +147,17 @@ int lock_digest(const char *const *parts, size_t nparts, const char *const *file
  * absent) and its pins (canonical name, version), from either format.
  * Never fails: lines it does not understand are skipped. Release with
  * lock_pins_release(). */
+struct lock_direct_pin {
+	const char *url;    /* as the lock writes it: VCS "git+…@<commit>[#subdirectory=…]" */
+	const char *sha256; /* an archive's first --hash / hashes.sha256; NULL: none */
+};
 struct lock_pins {
 	char digest[65];
 	struct resolve_pin *pins;
 	size_t n;
 	struct ab_arena arena;
+	struct lock_direct_pin *direct; /* its direct references (see lock_direct) */
+	size_t ndirect;
 };
 void lock_read(struct ab_str text, struct lock_pins *out);
 void lock_pins_release(struct lock_pins *p);

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "builder/pep517.h"
 #include "formats/core/mem.h"
 #include "formats/names.h"
 
@@ -30,6 +32,12 @@ struct plan_priv {
 	struct provider_index_options po; /* the provider reads it until freed */
 	bool pre, prefer_binary;
 	bool have_src, have_pins, have_tgt;
+	/* direct references (builder/directref.h): prepared in plan_resolve,
+	 * answered by a provider wrapped around the index's */
+	struct directref_set dref;
+	struct resolve_provider inner;
+	const char **all_reqs;
+	struct lock_direct *ldirect;
 };
 
 /* pip's handle_mutual_excludes(): "a,b", ":all:", ":none:" into the sets. */
@@ -169,18 +177,27 @@ static int collect_requirements(struct plan_priv *v, const char **file_index_url
 		if (!reqfile_line_is_requirement(l))
 			continue;
 		struct ab_loc loc = { l->file, l->lineno, l->col };
-		if (l->kind == REQFILE_EDITABLE || l->req_kind != REQFILE_REQ_PEP508 || !l->req)
+		if (directref_is(l)) {
+			/* pip 23 refuses unnamed constraints, and a URL constraint
+			 * would add a package */
+			if (l->constraint)
+				return ab_err_at(err, AB_E_UNSUPPORTED, &loc,
+						 "'%s': a constraints file cannot hold a direct "
+						 "reference",
+						 l->requirement);
+			const char *sl = strrchr(l->file, '/');
+			char *base = sl ? ab_xstrndup(l->file, (size_t)(sl - l->file)) : ab_xstrdup(".");
+			int r = directref_set_add(&v->dref, l, base, err);
+			free(base);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (l->req_kind != REQFILE_REQ_PEP508 || !l->req)
 			return ab_err_at(err, AB_E_UNSUPPORTED, &loc,
 					 "cannot lock '%s': only name-and-version requirements can "
 					 "be locked",
 					 l->requirement);
-		if (l->req->url) {
-			/* NEEDSWORK(#6): direct URL requirements (name @ url) */
-			return ab_err_at(err, AB_E_UNSUPPORTED, &loc,
-					 "cannot lock '%s': direct URL requirements are not "
-					 "supported yet",
-					 l->requirement);
-		}
 		if (l->constraint)
 			v->cons[v->ncons++] = l->requirement;
 		else
@@ -263,6 +280,12 @@ int plan_prepare(struct plan *p, const struct app *app, const struct plan_opts *
 		part(&parts, "no-binary %s", v->nob[i]);
 	part(&parts, "prefer-binary %s", v->prefer_binary ? "1" : "0");
 	part(&parts, "lowest %s", o->lowest ? "1" : o->lowest_direct ? "direct" : "0");
+	/* a local path is written into the lock absolute: moving the app
+	 * makes the lock stale (only with such paths, so other digests keep
+	 * their value) */
+	for (size_t i = 0; i < v->dref.n; i++)
+		if (v->dref.v[i].path)
+			part(&parts, "direct %s", v->dref.v[i].url);
 	r = lock_digest((const char *const *)parts.v, parts.n, v->files, v->names, v->nfiles,
 			p->digest, err);
 	if (r < 0)
@@ -293,6 +316,92 @@ int plan_prepare(struct plan *p, const struct app *app, const struct plan_opts *
 out:
 	parts_free(&parts);
 	return r;
+}
+
+/* Fetch, check out or build the metadata of every direct reference, and
+ * put their provider in front of the index's. A fresh lock's commits and
+ * archive hashes are reused (no network for what the cache holds) unless
+ * asked to upgrade. */
+static int prepare_direct(struct plan *p, struct ab_err *err)
+{
+	struct plan_priv *v = p->priv;
+	const struct plan_opts *o = v->o;
+	struct directref_env env = { &p->cache, p->http, o->offline, v->out, NULL, NULL, p->build };
+	bool reuse = p->lock_fresh && !o->upgrade && !o->nupgrade_package;
+	int r = directref_set_prepare(&v->dref, &env, &p->tgt.env, reuse ? &p->pins : NULL, err);
+	if (r < 0)
+		return r;
+	v->inner = p->prov;
+	directref_set_provider(&v->dref, &v->inner, &p->prov);
+	v->all_reqs = ab_xcalloc(v->nreqs + v->dref.n_active + 1, sizeof(*v->all_reqs));
+	memcpy(v->all_reqs, v->reqs, v->nreqs * sizeof(*v->reqs));
+	memcpy(v->all_reqs + v->nreqs, v->dref.reqs, v->dref.n_active * sizeof(*v->reqs));
+	v->ldirect = ab_xcalloc(v->dref.ndirect + 1, sizeof(*v->ldirect));
+	for (size_t i = 0; i < v->dref.ndirect; i++) {
+		struct directref *d = directref_set_find(&v->dref, v->dref.direct[i].name);
+		struct lock_direct *l = &v->ldirect[i];
+		struct ab_buf u = AB_BUF_INIT;
+		directref_lock_url(d, &u);
+		l->name = d->name;
+		l->url = ab_buf_detach(&u);
+		l->subdirectory = d->subdirectory;
+		l->editable = d->editable;
+		l->size = -1;
+		if (d->kind == DIRECTREF_VCS) {
+			l->kind = LOCK_DIRECT_VCS;
+			l->vcs_url = d->git.remote;
+			l->commit = d->commit;
+			l->requested_revision = d->git.ref;
+		} else if (d->kind == DIRECTREF_DIR) {
+			l->kind = LOCK_DIRECT_DIR;
+			l->path = d->path;
+		} else {
+			l->kind = LOCK_DIRECT_ARCHIVE;
+			const char *base = strrchr(d->path ? d->path : d->url, '/');
+			l->filename = base ? base + 1 : d->url;
+			l->sha256 = d->archive_sha256;
+			l->wheel = d->kind == DIRECTREF_WHEEL;
+			struct stat st;
+			if (d->archive && stat(d->archive, &st) == 0)
+				l->size = (int64_t)st.st_size;
+		}
+	}
+	return 0;
+}
+
+struct directref *plan_direct(struct plan *p, const char *name)
+{
+	return p->priv ? directref_set_find(&p->priv->dref, name) : NULL;
+}
+
+int plan_direct_wheel(struct plan *p, struct directref *d, struct install_direct_url *du,
+		      struct ab_err *err)
+{
+	struct plan_priv *v = p->priv;
+	struct directref_env env = { &p->cache, p->http, v->o->offline, v->out, NULL, NULL,
+				     p->build };
+	if (d->editable)
+		ab_info(v->out, "'%s' is editable: the bundle holds a regular build of %s", d->name,
+			d->path ? d->path : d->url);
+	int r = directref_wheel(d, &env, err);
+	if (r < 0)
+		return r;
+	memset(du, 0, sizeof(*du));
+	du->subdirectory = d->subdirectory;
+	if (d->kind == DIRECTREF_VCS) {
+		/* PEP 610: the repository URL without "git+", and the commit */
+		du->url = d->git.remote;
+		du->vcs = "git";
+		du->commit_id = d->commit;
+		du->requested_revision = d->git.ref;
+	} else if (d->kind == DIRECTREF_DIR) {
+		du->url = d->url;
+		du->dir = true;
+	} else {
+		du->url = d->url;
+		du->archive_sha256 = d->archive_sha256;
+	}
+	return 0;
 }
 
 int plan_resolve(struct plan *p, struct ab_err *err)
@@ -341,14 +450,30 @@ int plan_resolve(struct plan *p, struct ab_err *err)
 		goto out;
 	}
 	p->ix = index_new(&p->src, &p->cache, p->http, o->offline, v->out);
+	struct pep517_opts bo = {
+		o->python, &p->cache, p->ix, &p->tgt,
+		(const char *const *)v->nob, v->nnob, (const char *const *)v->onlyb, v->nonlyb,
+		v->prefer_binary, v->pre, o->no_build_isolation, o->config_settings,
+		o->nconfig_settings, v->out,
+	};
+	p->build = pep517_new(&bo);
 	struct provider_index_options po = {
 		&p->tgt.tags, p->tgt.python, RESOLVE_RP_FULL,
 		(const char *const *)v->nob, v->nnob, (const char *const *)v->onlyb, v->nonlyb,
-		v->prefer_binary, v->prefer, v->nprefer,
+		v->prefer_binary, v->prefer, v->nprefer, pep517_provider_metadata, p->build,
 	};
 	v->po = po;
 	p->pi = provider_index_new(p->ix, &v->po);
 	provider_index_provider(p->pi, &p->prov);
+	const char **reqs = v->reqs;
+	size_t nreqs = v->nreqs;
+	if (v->dref.n) {
+		r = prepare_direct(p, err);
+		if (r < 0)
+			goto out;
+		reqs = v->all_reqs;
+		nreqs += v->dref.n_active;
+	}
 	struct resolve_options ro;
 	memset(&ro, 0, sizeof(ro));
 	ro.env = &p->tgt.env;
@@ -359,7 +484,9 @@ int plan_resolve(struct plan *p, struct ab_err *err)
 	ro.lowest_direct = o->lowest_direct;
 	ro.prefer = v->prefer;
 	ro.nprefer = v->nprefer;
-	r = resolve_run(&p->prov, &ro, v->reqs, v->nreqs, cons, ncons, &p->res, err);
+	ro.direct = v->dref.direct;
+	ro.ndirect = v->dref.ndirect;
+	r = resolve_run(&p->prov, &ro, reqs, nreqs, cons, ncons, &p->res, err);
 	if (r == -AB_E_RESOLVE)
 		ab_err_note(err, "for %s", p->tgt.description);
 	if (r < 0)
@@ -370,8 +497,8 @@ int plan_resolve(struct plan *p, struct ab_err *err)
 		    "sys_platform == \"%s\" and platform_machine == \"%s\"",
 		    t->implementation, t->python_full_version, t->sys_platform, t->machine);
 	ab_buf_addf(&via, "-r %s", APP_DEPS_FILE);
-	struct lock_source ls = { &p->prov, &t->env, v->reqs, v->nreqs, via.buf, files_cb,
-				  p->pi, p->ix };
+	struct lock_source ls = { &p->prov, &t->env, reqs, nreqs, via.buf, files_cb,
+				  p->pi, p->ix, v->ldirect, v->dref.ndirect };
 	r = lock_build(&p->lock, &p->res, &ls, t->description, envm.buf, p->digest, err);
 out:
 	if (cons != v->cons)
@@ -385,6 +512,8 @@ const struct index_candidate *plan_best_file(struct plan *p, const char *name,
 					     const char *version)
 {
 	const struct index_candidate *const *c;
+	if (plan_direct(p, name))
+		return NULL; /* not from an index: the lock's `direct` says what it is */
 	size_t n = provider_index_files(p->pi, name, version, &c);
 	const struct index_candidate *best = NULL;
 	long best_rank = -1;
@@ -408,6 +537,7 @@ void plan_release(struct plan *p)
 	lock_release(&p->lock);
 	resolve_result_release(&p->res);
 	provider_index_free(p->pi);
+	pep517_free(p->build);
 	index_free(p->ix);
 	http_client_free(p->http);
 	if (v->have_pins)
@@ -427,6 +557,11 @@ void plan_release(struct plan *p)
 		free(v->exact[i]);
 	free(v->exact);
 	free(v->prefer);
+	for (size_t i = 0; v->ldirect && i < v->dref.ndirect; i++)
+		free((char *)v->ldirect[i].url);
+	free(v->ldirect);
+	free(v->all_reqs);
+	directref_set_release(&v->dref);
 	free(v->reqs);
 	free(v->cons);
 	free(v->files);

@@ -16,7 +16,9 @@
 #include "builder/app.h"
 #include "builder/cache.h"
 #include "builder/http.h"
+#include "builder/directref.h"
 #include "builder/index.h"
+#include "builder/install.h"
 #include "builder/lock.h"
 #include "builder/provider_index.h"
 #include "builder/resolve.h"
@@ -24,6 +26,8 @@
 #include "formats/core/buf.h"
 #include "formats/core/err.h"
 #include "formats/core/out.h"
+
+struct pep517;
 
 /* The options of `appbuild lock` (arrays and strings borrowed; every field
  * may be 0/NULL). */
@@ -57,6 +61,10 @@ struct plan_opts {
 	/* A fresh existing lock is followed exactly: its pins become '=='
 	 * constraints (bundle), instead of mere preferences (lock). */
 	bool exact;
+	/* Building from source (builder/pep517.h). */
+	bool no_build_isolation;
+	const char *const *config_settings; /* "KEY=VALUE" */
+	size_t nconfig_settings;
 };
 
 struct plan {
@@ -76,6 +84,9 @@ struct plan {
 	bool lock_fresh;	 /* it exists and its digest is `digest` */
 	struct resolve_result res;
 	struct lock lock;
+	/* Builds sdists and source trees (builder/pep517.h) against the same
+	 * index and target: created by plan_resolve() before resolving. */
+	struct pep517 *build;
 	/* private */
 	struct plan_priv *priv;
 };
@@ -97,6 +108,17 @@ int plan_resolve(struct plan *p, struct ab_err *err);
  * wheel with the lowest tag rank, else the first file; NULL when none. */
 const struct index_candidate *plan_best_file(struct plan *p, const char *name,
 					     const char *version);
+
+/* The direct reference (builder/directref.h) that pins `name` after
+ * plan_resolve(), or NULL when it comes from an index. */
+struct directref *plan_direct(struct plan *p, const char *name);
+
+/* Its wheel in d->wheel / d->wheel_filename (built from the source tree
+ * when needed: an editable gets a regular build, with a message saying
+ * so) and its PEP 610 origin in *du (pointing into d). Errors as
+ * directref_wheel(). */
+int plan_direct_wheel(struct plan *p, struct directref *d, struct install_direct_url *du,
+		      struct ab_err *err);
 
 void plan_release(struct plan *p);
 

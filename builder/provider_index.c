@@ -370,6 +370,23 @@ out:
 	return r;
 }
 
+static int built_md(struct provider_index *pi, struct pversion *v, struct ab_err *err)
+{
+	struct ab_buf text = AB_BUF_INIT;
+	struct metadata md;
+	int r = pi->o.sdist_metadata(pi->o.sdist_data, v->sdist, &text, err);
+	if (r >= 0)
+		r = metadata_parse(ab_buf_str(&text), METADATA_SKIP_REQS, v->sdist->filename, &md,
+				   err);
+	if (r >= 0) {
+		keep_md(pi, v, &md);
+		metadata_release(&md);
+		pi->st.sdist_metadata++;
+	}
+	ab_buf_release(&text);
+	return r;
+}
+
 static int get_metadata(void *data, const char *name, const struct resolve_candidate *c,
 			struct resolve_metadata *out, struct ab_err *err)
 {
@@ -390,6 +407,13 @@ static int get_metadata(void *data, const char *name, const struct resolve_candi
 			return r;
 		if (v->md_done)
 			goto done;
+		/* not static: the backend says (pip builds the sdist's metadata) */
+		if (pi->o.sdist_metadata) {
+			r = built_md(pi, v, err);
+			if (r < 0)
+				return r;
+			goto done;
+		}
 	}
 	const struct index_candidate *f = v->md_file ? v->md_file : v->any_wheel;
 	if (!f)

@@ -20,10 +20,10 @@
  * Metadata: of the best usable wheel (lowest tag rank) through
  * index_metadata() (PEP 658 or range requests); for a version with only
  * sdists usable, the sdist's PKG-INFO when it is static (Metadata-Version
- * 2.2 or later and Requires-Dist / Provides-Extra not Dynamic), else any
- * wheel of the same version (its metadata stands in for a build, as the
- * files of one version share their metadata), else AB_E_UNSUPPORTED (a
- * build would be needed).
+ * 2.2 or later and Requires-Dist / Provides-Extra not Dynamic), else the
+ * backend's (o->sdist_metadata: builder/pep517.h), else (no such callback)
+ * any wheel of the same version (its metadata stands in for a build, as
+ * the files of one version share their metadata), else AB_E_UNSUPPORTED.
  *
  * Prefetch: the resolver's hint on a project queues its pages; whenever the
  * provider next waits (any getter), every project whose pages have arrived
@@ -55,6 +55,13 @@ struct provider_index_options {
 	/* Preferred pins (the resolver's prefer list): prefetched first. */
 	const struct resolve_pin *prefer;
 	size_t nprefer;
+	/* The metadata of a version with only sdists usable whose PKG-INFO is
+	 * not static: a build (builder/pep517.h, pep517_sdist_metadata) appends
+	 * the METADATA text to `md`. NULL: a wheel of the same version stands in,
+	 * else AB_E_UNSUPPORTED. */
+	int (*sdist_metadata)(void *data, const struct index_candidate *c, struct ab_buf *md,
+			      struct ab_err *err);
+	void *sdist_data;
 };
 
 struct provider_index_stats {

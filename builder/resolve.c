@@ -32,6 +32,7 @@ struct base {
 	const struct pep508_req **root_reqs; /* root requirements on it (yank pins) */
 	size_t nroot, croot;
 	const char *prefer;  /* preferred version (lock pin) */
+	const struct resolve_direct *dref; /* a direct reference pins it */
 };
 
 /* A PubGrub package: a base, or a base with one extra. */
@@ -54,6 +55,7 @@ struct rs {
 	struct pep440_version *python;
 	struct marker_env env;
 	size_t metadata_reads;
+	bool conflict; /* err holds a direct-reference conflict, not a solver failure */
 };
 
 /* ---- Requires-Python ---- */
@@ -135,6 +137,9 @@ static struct base *base_of(struct rs *rs, const char *canonical)
 	for (size_t i = 0; i < rs->o->nprefer; i++)
 		if (!strcmp(rs->o->prefer[i].name, canonical))
 			b->prefer = rs->o->prefer[i].version;
+	for (size_t i = 0; i < rs->o->ndirect; i++)
+		if (!strcmp(rs->o->direct[i].name, canonical))
+			b->dref = &rs->o->direct[i];
 	if (rs->p->prefetch)
 		rs->p->prefetch(rs->p->data, b->name, NULL);
 	return b;
@@ -186,6 +191,10 @@ static int list_base(struct rs *rs, struct base *b, struct ab_err *err)
 
 static bool allow_pre(const struct rs *rs, const struct base *b)
 {
+	/* a direct reference is the user's explicit choice, whatever its
+	 * version (pip treats it as an explicit candidate) */
+	if (b->dref)
+		return true;
 	switch (rs->o->prereleases) {
 	case RESOLVE_PRE_ALLOW:
 		return true;
@@ -319,6 +328,10 @@ static void explain_no_versions(void *data, struct pubgrub *pg, unsigned pkg,
 	struct base *b = rs->pkgs[pkg].b;
 	if (!b->listed)
 		return;
+	if (b->dref) {
+		ab_buf_addf(out, " (%s is %s %s)", b->dref->url, b->name, b->dref->version);
+		return;
+	}
 	if (!b->exists) {
 		ab_buf_adds(out, " (the project is not on the index)");
 		return;
@@ -411,6 +424,8 @@ static bool nothing_published(void *data, struct pubgrub *pg, unsigned pkg,
 {
 	struct rs *rs = data;
 	struct base *b = rs->pkgs[pkg].b;
+	if (b->dref)
+		return false; /* say which artifact the direct reference is */
 	if (!r)
 		return b->listed && !b->n;
 	if (!b->listed || !b->n)
@@ -521,13 +536,31 @@ static void note_req(struct base *b, const struct pep508_req *q, bool root)
 	}
 }
 
-static int add_req(struct rs *rs, const struct pep508_req *q, bool root, bool constraint,
+static int add_req(struct rs *rs, const struct pep508_req *q, const char *from, bool constraint,
 		   struct ab_err *err)
 {
+	bool root = from == NULL;
 	struct base *b = base_of(rs, q->canonical);
 	struct vrange r = VRANGE_INIT;
-	/* NEEDSWORK(#6): a URL requirement (name @ url) is resolved as the bare
-	 * name here; the index wiring must pin it to its URL. */
+	/* `name @ url`: the provider lists the direct reference's one
+	 * candidate for the name, so the URL only has to agree with it. uv
+	 * refuses a URL in a dependency's metadata that the app does not
+	 * declare itself; pip would fetch it, which lets any package on an
+	 * index pull code from anywhere. */
+	if (q->url && !b->dref)
+		return ab_err_set(err, AB_E_UNSUPPORTED,
+				  "'%s' requires '%s @ %s': a direct reference the app does not "
+				  "declare",
+				  from ? from : rs->o->root_name ? rs->o->root_name : "your app",
+				  q->canonical, q->url);
+	if (q->url && strcmp(q->url, b->dref->url)) {
+		ab_err_set(err, AB_E_RESOLVE, "conflicting direct references for '%s': '%s' and '%s'",
+			   q->canonical, b->dref->url, q->url);
+		if (from)
+			ab_err_note(err, "'%s' requires '%s @ %s'", from, q->canonical, q->url);
+		rs->conflict = true;
+		return -AB_E_RESOLVE;
+	}
 	int rc = req_range(rs, b, q, &r, err);
 	if (rc < 0)
 		return rc;
@@ -594,10 +627,10 @@ static int get_dependencies(void *data, struct pubgrub *pg, unsigned pkg,
 	if (pkg == PUBGRUB_ROOT) {
 		for (size_t i = 0; i < rs->nroot && r >= 0; i++)
 			if (marker_true(rs, rs->root_reqs[i].marker, NULL))
-				r = add_req(rs, &rs->root_reqs[i], true, false, err);
+				r = add_req(rs, &rs->root_reqs[i], NULL, false, err);
 		for (size_t i = 0; i < rs->ncons && r >= 0; i++)
 			if (marker_true(rs, rs->cons[i].marker, NULL))
-				r = add_req(rs, &rs->cons[i], true, true, err);
+				r = add_req(rs, &rs->cons[i], NULL, true, err);
 		return r;
 	}
 	/* copies: add_req() may grow rs->pkgs */
@@ -647,7 +680,7 @@ static int get_dependencies(void *data, struct pubgrub *pg, unsigned pkg,
 						!marker_true(rs, q.marker, NULL)
 				      : marker_true(rs, q.marker, NULL);
 		if (want)
-			r = add_req(rs, &q, false, false, err);
+			r = add_req(rs, &q, b->name, false, err);
 		pep508_release(&q);
 	}
 	return r;
@@ -698,7 +731,7 @@ int resolve_run(const struct resolve_provider *p, const struct resolve_options *
 		r = parse_list(constraints, nconstraints, &rs.cons, err);
 	if (r >= 0)
 		r = pubgrub_solve(rs.pg, err);
-	if (r == -AB_E_RESOLVE) {
+	if (r == -AB_E_RESOLVE && !rs.conflict) {
 		struct ab_buf b = AB_BUF_INIT;
 		pubgrub_explain(rs.pg, &b);
 		out->explanation = ab_buf_detach(&b);

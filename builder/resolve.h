@@ -86,6 +86,16 @@ struct resolve_pin {
 	const char *version; /* as published */
 };
 
+/* A direct reference (`name @ url`, a VCS URL, a path): its package has
+ * exactly the one candidate the provider lists for it, and no index
+ * candidate replaces it (pip, uv). A `name @ url` requirement met while
+ * resolving must name the same URL. */
+struct resolve_direct {
+	const char *name;    /* canonical */
+	const char *url;     /* as `name @ url` requirements must spell it */
+	const char *version; /* of its one candidate, as published */
+};
+
 struct resolve_options {
 	/* The target: markers are evaluated here (`extra` is set by the
 	 * resolver); vars[MARKER_VAR_PYTHON_FULL_VERSION] is checked against
@@ -100,6 +110,10 @@ struct resolve_options {
 	const struct resolve_pin *prefer;
 	size_t nprefer;
 	const char *root_name; /* in explanations; NULL: "your app" */
+	/* Direct references (see above); the provider must list exactly one
+	 * candidate for each. */
+	const struct resolve_direct *direct;
+	size_t ndirect;
 };
 
 struct resolve_stats {
@@ -120,7 +134,11 @@ struct resolve_result {
  * Returns 0 with out->pins set; -AB_E_RESOLVE when no solution exists
  * (err: "no solution for the requirements", out->explanation: why, several
  * lines); -AB_E_PARSE for an invalid root requirement (err->col into it,
- * with a note naming it); or the provider's error. Release `out` with
+ * with a note naming it); -AB_E_RESOLVE without an explanation when two
+ * direct references for one project differ ("conflicting direct
+ * references"); -AB_E_UNSUPPORTED for a `name @ url` requirement in a
+ * package's metadata that o->direct does not name (as uv, the app must
+ * declare it); or the provider's error. Release `out` with
  * resolve_result_release() in every case. */
 int resolve_run(const struct resolve_provider *p, const struct resolve_options *o,
 		const char *const *reqs, size_t nreqs, const char *const *constraints,

@@ -84,19 +84,15 @@ static void key_file(struct ab_buf *key, const char *what, const char *path)
 		    (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 }
 
-int target_host_line(const struct cache *c, const char *python, struct ab_buf *line,
-		     struct ab_err *err)
+void target_python_key(const char *python, struct ab_buf *key)
 {
-	if (!c || c->disabled)
-		return run_query(python, line, err);
-	struct ab_buf key = AB_BUF_INIT, path = AB_BUF_INIT, body = AB_BUF_INIT;
+	struct ab_buf path = AB_BUF_INIT;
 	const char *env_path = getenv("PATH") ? getenv("PATH") : "";
 	const char *pyenv = getenv("PYENV_VERSION");
-	ab_buf_addf(&key, "appbuild-host:%s\nPATH=%s\nPYENV_VERSION=%s\n", target_host_query,
-		    env_path, pyenv ? pyenv : "");
+	ab_buf_addf(key, "PATH=%s\nPYENV_VERSION=%s\n", env_path, pyenv ? pyenv : "");
 	/* the executable `python` names, as execvp(3) would find it */
 	if (strchr(python, '/'))
-		key_file(&key, "exe", python);
+		key_file(key, "exe", python);
 	else {
 		const char *p = env_path;
 		while (*p) {
@@ -104,7 +100,7 @@ int target_host_line(const struct cache *c, const char *python, struct ab_buf *l
 			ab_buf_reset(&path);
 			ab_buf_addf(&path, "%.*s/%s", (int)l, l ? p : ".", python);
 			if (access(path.buf, X_OK) == 0) {
-				key_file(&key, "exe", path.buf);
+				key_file(key, "exe", path.buf);
 				break;
 			}
 			p += l + (p[l] == ':');
@@ -118,7 +114,7 @@ int target_host_line(const struct cache *c, const char *python, struct ab_buf *l
 	else if (getenv("HOME"))
 		ab_buf_addf(&path, "%s/.pyenv/version", getenv("HOME"));
 	if (path.len)
-		key_file(&key, "pyenv", path.buf);
+		key_file(key, "pyenv", path.buf);
 	char cwd[4096];
 	if (getcwd(cwd, sizeof(cwd))) {
 		for (;;) {
@@ -126,7 +122,7 @@ int target_host_line(const struct cache *c, const char *python, struct ab_buf *l
 			ab_buf_addf(&path, "%s/.python-version", cwd);
 			struct stat st;
 			if (stat(path.buf, &st) == 0) {
-				key_file(&key, "local", path.buf);
+				key_file(key, "local", path.buf);
 				break;
 			}
 			char *slash = strrchr(cwd, '/');
@@ -135,6 +131,17 @@ int target_host_line(const struct cache *c, const char *python, struct ab_buf *l
 			*slash = 0;
 		}
 	}
+	ab_buf_release(&path);
+}
+
+int target_host_line(const struct cache *c, const char *python, struct ab_buf *line,
+		     struct ab_err *err)
+{
+	if (!c || c->disabled)
+		return run_query(python, line, err);
+	struct ab_buf key = AB_BUF_INIT, body = AB_BUF_INIT;
+	ab_buf_addf(&key, "appbuild-host:%s\n", target_host_query);
+	target_python_key(python, &key);
 	struct cache_meta meta = CACHE_META_INIT;
 	int r = cache_page_get(c, key.buf, &meta, &body, NULL);
 	if (r > 0 && body.len) {
@@ -153,7 +160,6 @@ int target_host_line(const struct cache *c, const char *python, struct ab_buf *l
 out:
 	cache_meta_release(&meta);
 	ab_buf_release(&key);
-	ab_buf_release(&path);
 	ab_buf_release(&body);
 	return r;
 }

@@ -70,6 +70,11 @@ extern const char target_host_query[];
  * file and of the nearest .python-version above the working directory.
  * AB_E_IO when the interpreter cannot be run. */
 struct cache;
+/* Append to `key` what decides which interpreter `python` is (the list
+ * above: PATH, PYENV_VERSION, the resolved executable's real path, size and
+ * mtime, pyenv's version files): the cache key of an answer that depends
+ * only on the interpreter (builder/interp.c keys its query with it too). */
+void target_python_key(const char *python, struct ab_buf *key);
 int target_host_line(const struct cache *c, const char *python, struct ab_buf *line,
 		     struct ab_err *err);
 

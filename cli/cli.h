@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "builder/app.h"
+#include "builder/appsrc.h"
 #include "cli/options.h"
 #include "formats/core/err.h"
 #include "formats/core/out.h"
@@ -23,6 +24,9 @@ struct cmd_ctx {
 	struct app *app;  /* CMD_NEEDS_APP: the app, loaded without problems; else NULL */
 	int argc;         /* arguments that are not options (DIR taken out) */
 	char **argv;
+	/* CMD_NEEDS_APP: where the app came from (a directory, or a git URL
+	 * checked out for the run: builder/appsrc.h) */
+	const struct appsrc *src;
 };
 
 enum cmd_flags {
@@ -62,11 +66,15 @@ cmd_fn cmd_bundle;
 extern const struct cmd_spec bundle_spec;
 cmd_fn cmd_check;
 extern const struct cmd_spec check_spec;
+cmd_fn cmd_deb;
+extern const struct cmd_spec deb_spec;
 cmd_fn cmd_cache;
 extern const struct cmd_spec cache_spec;
 cmd_fn cmd_index;
 extern const struct cmd_spec index_spec;
 cmd_fn cmd_lock;
 extern const struct cmd_spec lock_spec;
+cmd_fn cmd_rpm;
+extern const struct cmd_spec rpm_spec;
 
 #endif

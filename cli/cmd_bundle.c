@@ -10,7 +10,6 @@
  * place only when complete, so a failure leaves nothing in dist/. */
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,10 +18,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "builder/appmeta.h"
 #include "builder/bundle.h"
 #include "builder/elfscan.h"
 #include "builder/install.h"
 #include "builder/interp.h"
+#include "builder/pep517.h"
 #include "builder/plan.h"
 #include "builder/sdist.h"
 #include "builder/supervisor/supconf.h"
@@ -31,7 +32,6 @@
 #include "cli/planopts.h"
 #include "formats/core/mem.h"
 #include "formats/names.h"
-#include "templates/templates.h"
 
 struct bundle_opts {
 	struct planopts src; /* sources and target, as every resolving command */
@@ -83,9 +83,29 @@ struct bctx {
 	int64_t mtime;
 	char commit[41];
 	bool has_commit;
+	bool dirty; /* the app's git working tree has changes (appbuild.json source_dirty) */
 	char **wheels; /* cache paths, per lock package */
 	struct elfscan libs; /* DT_NEEDED of the environment's ELF files */
+	struct timespec t0, c0; /* phase(): wall and CPU clocks */
 };
+
+/* -v: how long each step took ("bundle: install 120 ms"), measured from
+ * the previous call. */
+static void phase(struct bctx *b, const char *what)
+{
+	struct timespec now, cpu;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+	double ms = (double)(now.tv_sec - b->t0.tv_sec) * 1e3 +
+		    (double)(now.tv_nsec - b->t0.tv_nsec) / 1e6;
+	double cms = (double)(cpu.tv_sec - b->c0.tv_sec) * 1e3 +
+		     (double)(cpu.tv_nsec - b->c0.tv_nsec) / 1e6;
+	if (what)
+		ab_out_msg(b->out, AB_OUT_DEBUG, NULL, "bundle: %s %.0f ms (cpu %.0f ms)", what, ms,
+			   cms);
+	b->t0 = now;
+	b->c0 = cpu;
+}
 
 static int io_fail(struct ab_err *err, const char *path, const char *what)
 {
@@ -152,58 +172,14 @@ static int read_file(const char *path, struct ab_buf *out, struct ab_err *err)
 	return bad ? io_fail(err, path, "read") : 0;
 }
 
-/* A template: DIR/templates/NAME when the app has one, else the built-in. */
-static int load_template(const struct app *app, const char *name, struct ab_buf *out,
-			 struct ab_err *err)
-{
-	struct ab_buf p = AB_BUF_INIT;
-	int r = 0;
-	ab_buf_addf(&p, "%s/templates/%s", app->dir, name);
-	if (access(p.buf, F_OK) == 0) {
-		r = read_file(p.buf, out, err);
-		goto out;
-	}
-	for (const struct template_file *t = templates_embedded; t->name; t++)
-		if (!strcmp(t->name, name)) {
-			ab_buf_add(out, t->data, t->len);
-			goto out;
-		}
-	r = ab_err_set(err, AB_E_INTERNAL, "no built-in template '%s'", name);
-out:
-	ab_buf_release(&p);
-	return r;
-}
-
-/* Replace each @KEY@ of `kv` (pairs, NULL-terminated) in `in`; other '@'
- * are kept. */
-static void render(const char *in, const char *const *kv, struct ab_buf *out)
-{
-	for (const char *p = in; *p;) {
-		if (*p == '@') {
-			bool done = false;
-			for (size_t i = 0; kv[i] && !done; i += 2) {
-				size_t l = strlen(kv[i]);
-				if (!strncmp(p + 1, kv[i], l) && p[1 + l] == '@') {
-					ab_buf_adds(out, kv[i + 1]);
-					p += l + 2;
-					done = true;
-				}
-			}
-			if (done)
-				continue;
-		}
-		ab_buf_addc(out, *p++);
-	}
-}
-
 static int render_to(struct bctx *b, const char *tpl, const char *dest, const char *const *kv,
 		     mode_t mode, struct ab_err *err)
 {
 	struct ab_buf t = AB_BUF_INIT, o = AB_BUF_INIT, path = AB_BUF_INIT;
-	int r = load_template(b->app, tpl, &t, err);
+	int r = appmeta_template(b->app, tpl, &t, err);
 	if (r < 0)
 		goto out;
-	render(t.buf, kv, &o);
+	appmeta_render(t.buf, kv, &o);
 	ab_buf_addf(&path, "%s/%s", b->stage, dest);
 	r = write_file(path.buf, o.buf, o.len, mode, err);
 out:
@@ -211,52 +187,6 @@ out:
 	ab_buf_release(&o);
 	ab_buf_release(&path);
 	return r;
-}
-
-/* A YAML double-quoted scalar. */
-static void yaml_quote(struct ab_buf *b, const char *s)
-{
-	ab_buf_addc(b, '"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			ab_buf_addc(b, '\\');
-		if (*s == '\n') {
-			ab_buf_adds(b, "\\n");
-			continue;
-		}
-		ab_buf_addc(b, *s);
-	}
-	ab_buf_addc(b, '"');
-}
-
-static bool lock_has(const struct lock *l, const char *name)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (!strcmp(l->pkgs[i].name, name))
-			return true;
-	return false;
-}
-
-/* etc/supervisor.yaml's processes: appbuild.yaml's, else one `web` process:
- * gunicorn on $BIND when the lock pins it, else the standard library's
- * wsgiref (lib/appbuild_wsgiref.py). Every process runs in app/. */
-static void render_processes(struct bctx *b, struct ab_buf *y)
-{
-	const struct appconfig *c = &b->app->config;
-	if (b->app->has_config && c->nprocesses) {
-		for (size_t i = 0; i < c->nprocesses; i++) {
-			ab_buf_addf(y, "  %s:\n    command: ", c->processes[i].name);
-			yaml_quote(y, c->processes[i].command);
-			ab_buf_addf(y, "\n    instances: %ld\n    directory: ../app\n",
-				    c->processes[i].count);
-		}
-		return;
-	}
-	ab_buf_adds(y, "  web:\n    command: ");
-	yaml_quote(y, lock_has(&b->plan.lock, "gunicorn")
-			      ? "gunicorn --bind \"$BIND\" wsgiapp:application"
-			      : "python -m appbuild_wsgiref");
-	ab_buf_adds(y, "\n    directory: ../app\n");
 }
 
 /* The supervisor binary next to the running appbuild. */
@@ -356,21 +286,122 @@ out:
 	return r;
 }
 
+/* The sha256 of a file that is a cache entry (files/sha256/ab/cdef...), into
+ * hex: its name says it (the cache verified it); NULL for other files. */
+static const char *cached_sha256(const struct cache *c, const char *path, char hex[65])
+{
+	size_t rl = strlen(c->root);
+	const char *p = path + rl;
+	if (strncmp(path, c->root, rl) || strncmp(p, "/files/sha256/", 14))
+		return NULL;
+	p += 14;
+	if (strlen(p) != 65 || p[2] != '/')
+		return NULL;
+	memcpy(hex, p, 2);
+	memcpy(hex + 2, p + 3, 62);
+	hex[64] = 0;
+	return cache_is_sha256(hex) ? hex : NULL;
+}
+
+/* The staging tree's size, guessed: 8 times the wheels (they are
+ * compressed, and .pyc files join them; a file not yet in the cache counts
+ * as 16 MiB) plus 64 MiB for the app and the rest. */
+static uint64_t stage_size(struct bctx *b)
+{
+	const struct lock *l = &b->plan.lock;
+	struct ab_buf p = AB_BUF_INIT;
+	uint64_t n = (uint64_t)64 << 20;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct index_candidate *c =
+			plan_best_file(&b->plan, l->pkgs[i].name, l->pkgs[i].version);
+		struct stat st;
+		int64_t size = c ? c->size : -1;
+		if (size < 0 && c && c->sha256) {
+			ab_buf_reset(&p);
+			cache_file_path(&b->plan.cache, c->sha256, &p);
+			if (stat(p.buf, &st) == 0)
+				size = st.st_size;
+		}
+		n += 8 * (uint64_t)(size < 0 ? (int64_t)16 << 20 : size);
+	}
+	ab_buf_release(&p);
+	return n;
+}
+
+/* Download the files of `c` (NULL entries skipped) that are not in the
+ * cache yet, all at once on the plan's http client (up to its --jobs
+ * transfers): the index client's index_fetch_file() fetches one file at a
+ * time. Only files whose sha256 the index gives are fetched here (the
+ * cache is content-addressed); failures are left for index_fetch_file()
+ * to meet again and report. */
+static void prefetch(struct bctx *b, const struct index_candidate *const *c, size_t n)
+{
+	struct http_req *req = ab_xcalloc(n + 1, sizeof(*req));
+	struct ab_buf p = AB_BUF_INIT;
+	size_t k = 0;
+	if (b->plan.http && !b->o->src.offline)
+		for (size_t i = 0; i < n; i++) {
+			struct stat st;
+			if (!c[i] || !c[i]->sha256)
+				continue;
+			ab_buf_reset(&p);
+			cache_file_path(&b->plan.cache, c[i]->sha256, &p);
+			if (stat(p.buf, &st) == 0)
+				continue;
+			req[k].url = c[i]->url;
+			req[k].expect_sha256 = c[i]->sha256;
+			req[k].to_cache = &b->plan.cache;
+			http_submit(b->plan.http, &req[k++]);
+		}
+	if (k)
+		http_run(b->plan.http);
+	for (size_t i = 0; i < k; i++)
+		http_req_release(&req[i]);
+	free(req);
+	ab_buf_release(&p);
+}
+
 static int fetch_and_install(struct bctx *b, struct ab_err *err)
 {
 	const struct lock *l = &b->plan.lock;
 	struct install_wheel *w = ab_xcalloc(l->n + 1, sizeof(*w));
+	struct install_direct_url *du = ab_xcalloc(l->n + 1, sizeof(*du)); /* direct refs */
 	struct ab_buf root = AB_BUF_INIT;
+	const char **shas = NULL;
+	char (*hex)[65] = NULL;
 	int r = 0;
 
 	b->wheels = ab_xcalloc(l->n + 1, sizeof(*b->wheels));
+	/* the index's sdists among the pins: built several at a time first */
+	const struct index_candidate **cands = ab_xcalloc(l->n + 1, sizeof(*cands));
+	for (size_t i = 0; i < l->n; i++)
+		if (!plan_direct(&b->plan, l->pkgs[i].name))
+			cands[i] = plan_best_file(&b->plan, l->pkgs[i].name, l->pkgs[i].version);
+	prefetch(b, cands, l->n);
+	r = pep517_prebuild(b->plan.build, cands, l->n, err);
+	free(cands);
+	if (r < 0)
+		goto out;
 	for (size_t i = 0; i < l->n; i++) {
 		const struct lock_pkg *pk = &l->pkgs[i];
+		for (size_t k = 0; k < pk->nvia; k++)
+			w[i].requested = w[i].requested || !strncmp(pk->via[k], "-r ", 3);
+		/* a direct reference: its own wheel (built from its source tree
+		 * when it is one) and its PEP 610 direct_url.json */
+		struct directref *dr = plan_direct(&b->plan, pk->name);
+		if (dr) {
+			r = plan_direct_wheel(&b->plan, dr, &du[i], err);
+			if (r < 0)
+				goto out;
+			b->wheels[i] = ab_xstrdup(dr->wheel);
+			w[i].path = b->wheels[i];
+			w[i].filename = dr->wheel_filename;
+			w[i].direct_url = &du[i];
+			continue;
+		}
 		const struct index_candidate *c = plan_best_file(&b->plan, pk->name, pk->version);
-		if (!c || !c->wheel) {
-			r = ab_err_set(err, AB_E_UNSUPPORTED,
-				       "'%s %s' has no wheel for %s: building from source is not "
-				       "supported yet",
+		if (!c) {
+			r = ab_err_set(err, AB_E_UNSUPPORTED, "'%s %s' has no file for %s",
 				       pk->name, pk->version, b->plan.tgt.description);
 			goto out;
 		}
@@ -380,25 +411,35 @@ static int fetch_and_install(struct bctx *b, struct ab_err *err)
 			if (pk->files[k].sha256)
 				hashes[nh++] = pk->files[k].sha256;
 		struct ab_buf path = AB_BUF_INIT;
-		r = index_fetch_file(b->plan.ix, c, hashes, nh, &path, err);
+		const char *fname = c->filename;
+		/* an sdist is built into a wheel (or found built in the cache) */
+		r = pep517_fetch_wheel(b->plan.build, c, hashes, nh, &path, &fname, err);
 		free(hashes);
 		b->wheels[i] = ab_buf_detach(&path);
 		if (r < 0)
 			goto out;
 		w[i].path = b->wheels[i];
-		w[i].filename = c->filename;
-		for (size_t k = 0; k < pk->nvia; k++)
-			w[i].requested = w[i].requested || !strncmp(pk->via[k], "-r ", 3);
+		w[i].filename = fname;
 	}
+	phase(b, "fetch");
 	ab_buf_addf(&root, "%s/venv", b->stage);
-	struct install_opts io = { &b->py, root.buf, 0, b->out };
+	struct install_opts io = { .py = &b->py, .root = root.buf, .out = b->out };
+	/* .pyc files are kept per wheel file (install.h) */
+	shas = ab_xcalloc(l->n + 1, sizeof(*shas));
+	hex = ab_xcalloc(l->n + 1, sizeof(*hex));
+	for (size_t i = 0; i < l->n; i++)
+		shas[i] = cached_sha256(&b->plan.cache, w[i].path, hex[i]);
 	r = install_env_create(&io, err);
-	if (r >= 0)
+	if (r >= 0 && b->o->no_compile)
 		r = install_wheels(&io, w, l->n, err);
-	if (r >= 0 && !b->o->no_compile)
-		r = install_compile(&io, err);
+	else if (r >= 0)
+		r = install_wheels_compile(&io, w, shas, l->n, &b->plan.cache, err);
+	phase(b, "install and compile");
 out:
+	free(shas);
+	free(hex);
 	free(w);
+	free(du);
 	ab_buf_release(&root);
 	return r;
 }
@@ -437,222 +478,22 @@ static int scan_libraries(struct bctx *b, struct ab_err *err)
 	return r;
 }
 
-static const char *const extdeps_ops[] = { "<", "<=", "==", "!=", ">=", ">", "~=" };
-
-static char *extdeps_spec(const struct extdeps_entry *e)
+/* appbuild.json or sbom.cdx.json (builder/appmeta.h) into the stage. */
+static int write_meta(struct bctx *b, const char *name, struct ab_err *err)
 {
-	struct ab_buf b = AB_BUF_INIT;
-	for (size_t i = 0; i < e->nclauses; i++)
-		ab_buf_addf(&b, "%s%s%s", i ? "," : "", extdeps_ops[e->clauses[i].op],
-			    e->clauses[i].version);
-	return ab_buf_detach(&b);
-}
-
-static json_t *jstr(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-static int write_json(struct bctx *b, const char *name, json_t *doc, struct ab_err *err)
-{
-	struct ab_buf path = AB_BUF_INIT;
-	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	size_t n = strlen(text);
-	text = ab_xrealloc(text, n + 2);
-	text[n++] = '\n';
+	struct ab_buf path = AB_BUF_INIT, text = AB_BUF_INIT;
+	char *commit = b->has_commit ? b->commit : NULL;
+	struct appmeta m = { b->app, &b->py,  &b->plan, b->mtime,
+			     commit, &b->libs, "venv/",	  b->dirty };
+	if (!strcmp(name, "appbuild.json"))
+		appmeta_manifest(&m, &text);
+	else
+		appmeta_sbom(&m, &text);
 	ab_buf_addf(&path, "%s/%s", b->stage, name);
-	int r = write_file(path.buf, text, n, 0644, err);
-	free(text);
+	int r = write_file(path.buf, text.buf, text.len, 0644, err);
 	ab_buf_release(&path);
-	json_decref(doc);
+	ab_buf_release(&text);
 	return r;
-}
-
-/* appbuild.json: what the bundle holds and what it was built for. */
-static int write_manifest(struct bctx *b, struct ab_err *err)
-{
-	const struct app *app = b->app;
-	const struct interp *py = &b->py;
-	const struct lock *l = &b->plan.lock;
-	json_t *doc = json_object();
-	json_object_set_new(doc, "name", json_string(app->name));
-	json_object_set_new(doc, "version", json_string(app->version));
-	json_object_set_new(doc, "build_time", json_integer(b->mtime));
-	json_object_set_new(doc, "source_commit", b->has_commit ? json_string(b->commit) : json_null());
-	json_t *ip = json_object();
-	json_object_set_new(ip, "implementation", jstr(py->implementation));
-	json_object_set_new(ip, "version", jstr(py->version));
-	json_object_set_new(ip, "interpreter_tag", jstr(py->interpreter_tag));
-	json_object_set_new(ip, "abi_tag", jstr(py->abi_tag));
-	json_object_set_new(ip, "soabi", jstr(py->soabi));
-	json_object_set_new(ip, "platform", jstr(py->platform));
-	json_object_set_new(ip, "machine", jstr(py->machine));
-	json_object_set_new(ip, "libc", jstr(py->libc));
-	json_object_set_new(ip, "libc_version", jstr(py->libc_version));
-	json_object_set_new(doc, "interpreter", ip);
-	json_t *tgt = json_object();
-	json_object_set_new(tgt, "description", json_string(b->plan.tgt.description));
-	/* the tags of the installed wheels: what a host must support */
-	json_t *tags = json_array();
-	json_object_set_new(tgt, "wheel_tags", tags);
-	json_object_set_new(doc, "target", tgt);
-	json_t *dists = json_array();
-	for (size_t i = 0; i < l->n; i++) {
-		const struct lock_pkg *pk = &l->pkgs[i];
-		const struct index_candidate *c = plan_best_file(&b->plan, pk->name, pk->version);
-		json_t *d = json_object();
-		json_object_set_new(d, "name", json_string(pk->name));
-		json_object_set_new(d, "version", json_string(pk->version));
-		json_object_set_new(d, "file", jstr(c ? c->filename : NULL));
-		json_t *h = json_array();
-		for (size_t k = 0; k < pk->nfiles; k++)
-			if (pk->files[k].sha256) {
-				struct ab_buf s = AB_BUF_INIT;
-				ab_buf_addf(&s, "sha256:%s", pk->files[k].sha256);
-				json_array_append_new(h, json_string(s.buf));
-				ab_buf_release(&s);
-			}
-		json_object_set_new(d, "hashes", h);
-		bool req = false;
-		for (size_t k = 0; k < pk->nvia; k++)
-			req = req || !strncmp(pk->via[k], "-r ", 3);
-		json_object_set_new(d, "requested", json_boolean(req));
-		json_array_append_new(dists, d);
-		if (c && c->wheel)
-			for (size_t k = 0; k < c->tags.n; k++) {
-				const struct tag *t = &c->tags.tags[k];
-				struct ab_buf s = AB_BUF_INIT;
-				ab_buf_addf(&s, "%s-%s-%s", t->interpreter, t->abi, t->platform);
-				bool dup = false;
-				for (size_t m = 0; m < json_array_size(tags) && !dup; m++)
-					dup = !strcmp(json_string_value(json_array_get(tags, m)),
-						      s.buf);
-				if (!dup)
-					json_array_append_new(tags, json_string(s.buf));
-				ab_buf_release(&s);
-			}
-	}
-	json_object_set_new(doc, "distributions", dists);
-	json_t *ext = json_array();
-	for (size_t i = 0; app->has_extdeps && i < app->extdeps.n; i++) {
-		const struct extdeps_entry *e = &app->extdeps.entries[i];
-		char *spec = extdeps_spec(e);
-		json_t *x = json_object();
-		json_object_set_new(x, "name", json_string(e->name));
-		json_object_set_new(x, "specifier", json_string(spec));
-		/* the scanned sonames it covers: what `bin/launch check` looks for */
-		json_t *libs = json_array();
-		struct extdeps one = { 1, (struct extdeps_entry *)e, 1 };
-		for (size_t k = 0; k < b->libs.n; k++)
-			if (b->libs.libs[k].provider == ELFSCAN_HOST &&
-			    elfscan_covered(&b->libs.libs[k], &one))
-				json_array_append_new(libs, json_string(b->libs.libs[k].soname));
-		json_object_set_new(x, "libraries", libs);
-		json_array_append_new(ext, x);
-		free(spec);
-	}
-	json_object_set_new(doc, "external_dependencies", ext);
-	json_t *needed = json_array();
-	for (size_t i = 0; i < b->libs.n; i++) {
-		const struct elfscan_lib *lb = &b->libs.libs[i];
-		json_t *x = json_object();
-		json_object_set_new(x, "soname", json_string(lb->soname));
-		json_object_set_new(x, "provider", json_string(elfscan_provider_str(lb->provider)));
-		json_object_set_new(x, "name", jstr(lb->name));
-		json_object_set_new(x, "debian_package", jstr(lb->debian));
-		json_t *by = json_array();
-		for (size_t k = 0; k < lb->nfiles; k++) {
-			struct ab_buf s = AB_BUF_INIT;
-			ab_buf_addf(&s, "venv/%s", lb->files[k]);
-			json_array_append_new(by, json_string(s.buf));
-			ab_buf_release(&s);
-		}
-		json_object_set_new(x, "needed_by", by);
-		json_array_append_new(needed, x);
-	}
-	json_object_set_new(doc, "needed_libraries", needed);
-	return write_json(b, "appbuild.json", doc, err);
-}
-
-/* purl version: percent-encode what is not unreserved (a local version's
- * '+'), as the package-url spec asks. */
-static void purl(struct ab_buf *out, const char *name, const char *version)
-{
-	ab_buf_addf(out, "pkg:pypi/%s@", name);
-	for (const char *p = version; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr(".-_~", *p))
-			ab_buf_addc(out, *p);
-		else
-			ab_buf_addf(out, "%%%02X", (unsigned char)*p);
-	}
-}
-
-/* sbom.cdx.json: CycloneDX 1.5, one library component per distribution. No
- * serialNumber (it would have to be random, and the bundle reproducible);
- * the timestamp is the bundle's build time. */
-static int write_sbom(struct bctx *b, struct ab_err *err)
-{
-	const struct lock *l = &b->plan.lock;
-	char when[32];
-	time_t t = (time_t)b->mtime;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	json_t *doc = json_object();
-	json_object_set_new(doc, "bomFormat", json_string("CycloneDX"));
-	json_object_set_new(doc, "specVersion", json_string("1.5"));
-	json_object_set_new(doc, "version", json_integer(1));
-	json_t *md = json_object();
-	json_object_set_new(md, "timestamp", json_string(when));
-	json_t *tool = json_object();
-	json_object_set_new(tool, "type", json_string("application"));
-	json_object_set_new(tool, "name", json_string("appbuild"));
-	json_t *tools = json_object();
-	json_t *tcomps = json_array();
-	json_array_append_new(tcomps, tool);
-	json_object_set_new(tools, "components", tcomps);
-	json_object_set_new(md, "tools", tools);
-	json_t *self = json_object();
-	json_object_set_new(self, "type", json_string("application"));
-	json_object_set_new(self, "bom-ref", json_string(b->app->name));
-	json_object_set_new(self, "name", json_string(b->app->name));
-	json_object_set_new(self, "version", json_string(b->app->version));
-	json_object_set_new(md, "component", self);
-	json_object_set_new(doc, "metadata", md);
-	json_t *comps = json_array();
-	json_t *deps = json_array();
-	for (size_t i = 0; i < l->n; i++) {
-		const struct lock_pkg *pk = &l->pkgs[i];
-		struct ab_buf p = AB_BUF_INIT;
-		purl(&p, pk->name, pk->version);
-		json_t *c = json_object();
-		json_object_set_new(c, "type", json_string("library"));
-		json_object_set_new(c, "bom-ref", json_string(p.buf));
-		json_object_set_new(c, "name", json_string(pk->name));
-		json_object_set_new(c, "version", json_string(pk->version));
-		json_object_set_new(c, "purl", json_string(p.buf));
-		json_t *h = json_array();
-		for (size_t k = 0; k < pk->nfiles; k++)
-			if (pk->files[k].sha256) {
-				json_t *x = json_object();
-				json_object_set_new(x, "alg", json_string("SHA-256"));
-				json_object_set_new(x, "content", json_string(pk->files[k].sha256));
-				json_array_append_new(h, x);
-			}
-		json_object_set_new(c, "hashes", h);
-		json_array_append_new(comps, c);
-		json_array_append_new(deps, json_string(p.buf));
-		ab_buf_release(&p);
-	}
-	json_object_set_new(doc, "components", comps);
-	json_t *root = json_object();
-	json_object_set_new(root, "ref", json_string(b->app->name));
-	json_object_set_new(root, "dependsOn", deps);
-	json_t *dl = json_array();
-	json_array_append_new(dl, root);
-	json_object_set_new(doc, "dependencies", dl);
-	return write_json(b, "sbom.cdx.json", doc, err);
 }
 
 static int stage_tree(struct bctx *b, struct ab_err *err)
@@ -672,14 +513,16 @@ static int stage_tree(struct bctx *b, struct ab_err *err)
 	r = bundle_copy_app(b->app->dir, p.buf, err);
 	if (r < 0)
 		goto out;
+	phase(b, "app copy");
 	r = fetch_and_install(b, err);
 	if (r >= 0)
 		r = scan_libraries(b, err);
 	if (r < 0)
 		goto out;
+	phase(b, "needed libraries");
 	enum appconfig_supervisor sv =
 		b->app->has_config ? b->app->config.supervisor : APPCONFIG_SUPERVISOR_BUILTIN;
-	render_processes(b, &procs);
+	appmeta_processes(b->app, &b->plan.lock, &procs);
 	if (procs.len && procs.buf[procs.len - 1] == '\n')
 		ab_buf_truncate(&procs, procs.len - 1);
 	ab_buf_addf(&pyver, "%u.%u", b->py.major, b->py.minor);
@@ -705,9 +548,10 @@ static int stage_tree(struct bctx *b, struct ab_err *err)
 	if (r >= 0)
 		r = copy_supervisor(b, err);
 	if (r >= 0)
-		r = write_manifest(b, err);
+		r = write_meta(b, "appbuild.json", err);
 	if (r >= 0)
-		r = write_sbom(b, err);
+		r = write_meta(b, "sbom.cdx.json", err);
+	phase(b, "launcher and manifests");
 out:
 	ab_buf_release(&p);
 	ab_buf_release(&procs);
@@ -731,6 +575,7 @@ int cmd_bundle(struct cmd_ctx *ctx, struct ab_err *err)
 	b.o = o;
 	b.app = app;
 	b.out = &ctx->cli->out;
+	phase(&b, NULL);
 	memset(&po, 0, sizeof(po));
 	planopts_apply(&o->src, &po);
 	po.python = o->python;
@@ -739,6 +584,7 @@ int cmd_bundle(struct cmd_ctx *ctx, struct ab_err *err)
 	r = plan_prepare(&b.plan, app, &po, b.out, err);
 	if (r < 0)
 		goto out;
+	phase(&b, "prepare");
 
 	ab_buf_addf(&top, "%s-%s", app->name, app->version);
 	if (o->format)
@@ -753,12 +599,20 @@ int cmd_bundle(struct cmd_ctx *ctx, struct ab_err *err)
 			goto out;
 		}
 	} else
-		ab_buf_addf(&out_path, "%s/dist/%s%s", app->dir, top.buf, tarball_format_ext(fmt));
+		/* an app from a git URL lives in a temporary checkout: dist/ here */
+		ab_buf_addf(&out_path, "%s/dist/%s%s",
+			    ctx->src && ctx->src->remote ? "." : app->dir, top.buf,
+			    tarball_format_ext(fmt));
 
 	r = bundle_source_time(app->dir, &b.mtime, err);
 	if (r < 0)
 		goto out;
 	b.has_commit = bundle_source_commit(app->dir, b.commit);
+	if (b.has_commit) {
+		struct appsrc gs;
+		appsrc_git_state(app->dir, &gs); /* fills fields only: nothing to release */
+		b.dirty = gs.dirty;
+	}
 	{
 		struct ab_buf sup = AB_BUF_INIT;
 		r = supervisor_path(&sup, err);
@@ -766,10 +620,11 @@ int cmd_bundle(struct cmd_ctx *ctx, struct ab_err *err)
 		if (r < 0)
 			goto out;
 	}
-	r = interp_query(o->python ? o->python : "python3", &b.py, err);
+	r = interp_query_cached(&b.plan.cache, o->python ? o->python : "python3", &b.py, err);
 	if (r < 0)
 		goto out;
 	have_py = true;
+	phase(&b, "interpreter");
 
 	if (!b.plan.lock_exists)
 		ab_info(b.out, "no %s: resolving", b.plan.lock_path.buf);
@@ -779,14 +634,16 @@ int cmd_bundle(struct cmd_ctx *ctx, struct ab_err *err)
 	r = plan_resolve(&b.plan, err);
 	if (r == -AB_E_RESOLVE) {
 		fflush(stdout);
-		fprintf(stderr, "%s\n", b.plan.res.explanation ? b.plan.res.explanation : "");
+		if (b.plan.res.explanation) /* none for conflicting direct references */
+			fprintf(stderr, "%s\n", b.plan.res.explanation);
 		goto out;
 	}
 	if (r < 0)
 		goto out;
+	phase(&b, "resolve");
 
-	const char *tmp = getenv("TMPDIR");
-	ab_buf_addf(&stage, "%s/appbuild-bundle-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	bundle_stage_parent(stage_size(&b), &stage);
+	ab_buf_adds(&stage, "/appbuild-bundle-XXXXXX");
 	if (!mkdtemp(stage.buf)) {
 		r = io_fail(err, stage.buf, "create directory");
 		goto out;
@@ -810,6 +667,7 @@ int cmd_bundle(struct cmd_ctx *ctx, struct ab_err *err)
 	r = bundle_pack(stage.buf, out_path.buf, top.buf, (int)fmt, b.mtime, err);
 	if (r < 0)
 		goto out;
+	phase(&b, "pack");
 	r = cache_sha256_file(out_path.buf, sha, err);
 	if (r < 0)
 		goto out;

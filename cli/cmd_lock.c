@@ -81,6 +81,9 @@ int cmd_lock(struct cmd_ctx *ctx, struct ab_err *err)
 	int r;
 
 	plan_opts_from(o, &po);
+	/* an app from a git URL is a temporary checkout: the lock goes here */
+	if (ctx->src && ctx->src->remote && !po.lock_path)
+		po.lock_path = po.pylock ? "pylock.toml" : "dependencies.lock";
 	r = plan_prepare(&plan, ctx->app, &po, &ctx->cli->out, err);
 	if (r < 0)
 		goto out;
@@ -99,7 +102,8 @@ int cmd_lock(struct cmd_ctx *ctx, struct ab_err *err)
 	r = plan_resolve(&plan, err);
 	if (r == -AB_E_RESOLVE) {
 		fflush(stdout);
-		fprintf(stderr, "%s\n", plan.res.explanation ? plan.res.explanation : "");
+		if (plan.res.explanation) /* none for conflicting direct references */
+			fprintf(stderr, "%s\n", plan.res.explanation);
 		goto out;
 	}
 	if (r < 0)

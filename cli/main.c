@@ -26,8 +26,10 @@ static const struct ab_cmd cmds[] = {
 	{ "bundle", cmd_bundle, CMD_NEEDS_APP, &bundle_spec },
 	{ "cache", cmd_cache, 0, &cache_spec },
 	{ "check", cmd_check, CMD_NEEDS_APP, &check_spec },
+	{ "deb", cmd_deb, CMD_NEEDS_APP, &deb_spec },
 	{ "index", cmd_index, 0, &index_spec },
 	{ "lock", cmd_lock, CMD_NEEDS_APP, &lock_spec },
+	{ "rpm", cmd_rpm, CMD_NEEDS_APP, &rpm_spec },
 };
 
 struct global_opts {
@@ -176,6 +178,7 @@ static int run_cmd(struct cli *cli, const struct ab_cmd *cmd, int argc, char **a
 {
 	void *opts = ab_xcalloc(1, cmd->spec->options_size ? cmd->spec->options_size : 1);
 	struct app app;
+	struct appsrc src = APPSRC_INIT;
 	bool have_app = false;
 	int nargs = 0;
 	int r = options_parse(cmd->spec->options, opts, argc, argv, 0, &nargs, err);
@@ -186,7 +189,7 @@ static int run_cmd(struct cli *cli, const struct ab_cmd *cmd, int argc, char **a
 	}
 	if (r < 0)
 		goto usage;
-	struct cmd_ctx ctx = { cli, opts, NULL, nargs, argv };
+	struct cmd_ctx ctx = { cli, opts, NULL, nargs, argv, NULL };
 	if (cmd->flags & CMD_NEEDS_APP) {
 		if (nargs > 1) {
 			r = ab_err_set(err, AB_E_USAGE, "unexpected argument '%s'", argv[1]);
@@ -194,7 +197,13 @@ static int run_cmd(struct cli *cli, const struct ab_cmd *cmd, int argc, char **a
 		}
 		ctx.argc = 0;
 		ctx.argv = argv + nargs;
-		r = app_load(nargs ? argv[0] : ".", &app, &cli->out, err);
+		/* a git URL is checked out first (builder/appsrc.h) */
+		r = appsrc_open(nargs ? argv[0] : ".", appsrc_cache_arg(argc, argv), false, &src,
+				&cli->out, err);
+		if (r < 0)
+			goto out;
+		ctx.src = &src;
+		r = app_load(src.dir, &app, &cli->out, err);
 		have_app = true;
 		if (r < 0) {
 			/* every problem, not just the first: fix them all in one go */
@@ -215,6 +224,7 @@ usage:
 out:
 	if (have_app)
 		app_release(&app);
+	appsrc_release(&src);
 	options_release(cmd->spec->options, opts);
 	free(opts);
 	return r;

@@ -20,4 +20,7 @@ void planopts_apply(const struct planopts *o, struct plan_opts *po)
 	po->nplatform = o->platform.n;
 	po->cache_dir = o->cache_dir;
 	po->offline = o->offline;
+	po->no_build_isolation = o->no_build_isolation;
+	po->config_settings = o->config_settings.v;
+	po->nconfig_settings = o->config_settings.n;
 }

@@ -26,6 +26,8 @@ struct planopts {
 	struct opt_list platform;
 	const char *cache_dir;
 	bool offline;
+	bool no_build_isolation;
+	struct opt_list config_settings;
 };
 
 #define PLANOPT_(type, m, f) offsetof(type, m) + offsetof(struct planopts, f)
@@ -55,7 +57,11 @@ struct planopts {
 	{ "cache-dir", 0, OPT_STRING, PLANOPT_(type, m, cache_dir), "DIR",                         \
 	  "the cache (default $XDG_CACHE_HOME/appbuild)", NULL, NULL },                            \
 	{ "offline", 0, OPT_BOOL, PLANOPT_(type, m, offline), NULL, "answer from the cache only", \
-	  NULL, NULL }
+	  NULL, NULL },                                                                            \
+	{ "no-build-isolation", 0, OPT_BOOL, PLANOPT_(type, m, no_build_isolation), NULL,          \
+	  "build sdists with the interpreter's own packages", NULL, NULL },                        \
+	{ "config-settings", 0, OPT_LIST, PLANOPT_(type, m, config_settings), "KEY=VALUE",         \
+	  "a setting passed to the build backend", NULL, NULL }
 
 /* Copy the parsed values into `po` (which the caller zeroed and may add to;
  * the strings stay owned by the options). */

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "formats/core/mem.h"
+#include "formats/lazy/lazy.h"
 
 /* ---- control file ---- */
 
@@ -394,7 +395,9 @@ static int tarw_open(struct tarw *w, struct sink *sink, enum deb_compress c, int
 	w->z = archive_write_new();
 	if (!w->z || !e) {
 		archive_entry_free(e);
-		return ab_err_set(err, AB_E_BUILD, "cannot create a compressor");
+		return ab_err_set(err, AB_E_BUILD, "%s",
+				  lazy_error(LAZY_ARCHIVE) ? lazy_error(LAZY_ARCHIVE)
+							   : "cannot create a compressor");
 	}
 	r = archive_write_set_format_raw(w->z);
 	switch (c) {

@@ -8,11 +8,18 @@
 # runner (one count per scenario); --once: commands that count as one test
 # each (a quoted command line); --cli: end-to-end scripts, one test each.
 # ../shared missing is a failure, not a skip.
+#
+# CLI scripts run CLI_JOBS at a time (default 2: most of their time is spent
+# waiting on Python, gunicorn and sockets), after the ones that hold the line
+# `# test: serial` (they change the system, e.g. through apt, or measure
+# time) have run alone; results are printed in the order given, with each
+# script's wall time.
 set -u
 passed=0
 failed=0
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+clidir=$(mktemp -d)
+trap 'rm -rf "$log" "$clidir"' EXIT
 
 if [ ! -d "${SHARED:-../shared}/vectors" ]; then
 	echo "run.sh: ${SHARED:-../shared} is missing: the vector and end-to-end tests need it" >&2
@@ -74,11 +81,11 @@ for t in "$@"; do
 		fi
 		;;
 	--cli)
-		name=$(basename "$t" .sh)
-		if sh "$t" >"$log" 2>&1; then
-			echo "ok   cli/$name"; count 1 0 0
+		echo "$t" >>"$clidir/all"
+		if grep -q '^# test: serial' "$t"; then
+			echo "$t" >>"$clidir/serial"
 		else
-			echo "FAIL cli/$name:"; sed 's/^/  /' "$log" | tail -n 30; count 0 1 0
+			echo "$t" >>"$clidir/parallel"
 		fi
 		;;
 	*)
@@ -86,5 +93,27 @@ for t in "$@"; do
 		;;
 	esac
 done
+# one CLI script: its output in DIR/NAME.log, "RC SECONDS" in DIR/NAME.rc
+cli_one='t=$1 d=$2; n=$(basename "$t" .sh); s=$(date +%s)
+sh "$t" >"$d/$n.log" 2>&1; rc=$?
+echo "$rc $(( $(date +%s) - s ))" >"$d/$n.rc"'
+if [ -f "$clidir/all" ]; then
+	[ -f "$clidir/serial" ] && while read -r t; do
+		sh -c "$cli_one" sh "$t" "$clidir"
+	done <"$clidir/serial"
+	[ -f "$clidir/parallel" ] &&
+		xargs -P "${CLI_JOBS:-2}" -I{} sh -c "$cli_one" sh {} "$clidir" <"$clidir/parallel"
+	while read -r t; do
+		name=$(basename "$t" .sh)
+		read -r rc secs <"$clidir/$name.rc" || { rc=1 secs=0; }
+		if [ "$rc" = 0 ]; then
+			echo "ok   cli/$name (${secs} s)"; count 1 0 0
+		else
+			echo "FAIL cli/$name (${secs} s):"
+			sed 's/^/  /' "$clidir/$name.log" | tail -n 30; count 0 1 0
+		fi
+	done <"$clidir/all"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

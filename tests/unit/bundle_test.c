@@ -55,7 +55,7 @@ static void relocation(void **state)
 		snprintf(paths[i], sizeof(paths[i]), "%s/pyindex/files/%s", tu_shared(), files[i]);
 		w[i] = (struct install_wheel){ paths[i], NULL, i == 0, NULL };
 	}
-	struct install_opts o = { &py, stage, 0, NULL };
+	struct install_opts o = { &py, stage, 0, NULL, NULL };
 	int64_t mtime;
 	if (install_env_create(&o, &err) < 0 || install_wheels(&o, w, 6, &err) < 0 ||
 	    bundle_copy_app("examples/flask-hello", app, &err) < 0 || install_compile(&o, &err) < 0 ||

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "builder/cache.h"
 #include "builder/install.h"
 #include "formats/core/mem.h"
 #include "formats/wheel.h"
@@ -58,7 +59,7 @@ static void flask_and_gunicorn(void **state)
 		snprintf(paths[i], sizeof(paths[i]), "%s/pyindex/files/%s", tu_shared(), files[i]);
 		w[i] = (struct install_wheel){ paths[i], NULL, i < 2, NULL };
 	}
-	struct install_opts o = { &py, root, 4, NULL };
+	struct install_opts o = { &py, root, 4, NULL, NULL };
 	struct ab_err err = AB_ERR_INIT;
 	if (install_env_create(&o, &err) < 0 || install_wheels(&o, w, 8, &err) < 0 ||
 	    install_compile(&o, &err) < 0)
@@ -97,6 +98,59 @@ static void flask_and_gunicorn(void **state)
 	tu_sh_ok("! ls -a '%s' | grep -q appbuild-stage", root);
 	tu_sh_ok("! grep -r -l -F '%s' '%s/lib'", tmp, root);
 	/* the same files as pip would install (pip's extras aside) */
+	ab_err_release(&err);
+}
+
+/* install_wheels_compile(): the same .pyc bytes as install_compile()
+ * (compileall), kept per wheel in the cache; a second install takes them
+ * from there without starting Python (its interpreter path is bogus). */
+static void compiled_from_cache(void **state)
+{
+	static const char *const files[] = {
+		"flask-2.2.2-py3-none-any.whl",	      "gunicorn-20.1.0-py3-none-any.whl",
+		"click-8.1.3-py3-none-any.whl",	      "itsdangerous-2.1.2-py3-none-any.whl",
+		"jinja2-3.1.2-py3-none-any.whl",      "werkzeug-2.2.2-py3-none-any.whl",
+		"setuptools-66.1.1-py3-none-any.whl", "markupsafe-2.1.2-cp311-cp311-linux_x86_64.whl",
+	};
+	char roots[3][512], paths[8][512], hex[8][65], cdir[512];
+	const char *sha[8];
+	struct install_wheel w[8];
+	struct ab_err err = AB_ERR_INIT;
+	struct cache c = CACHE_INIT;
+	for (size_t i = 0; i < 3; i++)
+		snprintf(roots[i], sizeof(roots[i]), "%s/cc%zu/env", tmp, i);
+	snprintf(cdir, sizeof(cdir), "%s/cc-cache", tmp);
+	assert_int_equal(cache_open(&c, cdir, false, &err), 0);
+	for (size_t i = 0; i < 8; i++) {
+		snprintf(paths[i], sizeof(paths[i]), "%s/pyindex/files/%s", tu_shared(), files[i]);
+		w[i] = (struct install_wheel){ paths[i], NULL, false, NULL };
+		assert_int_equal(cache_sha256_file(paths[i], hex[i], &err), 0);
+		sha[i] = hex[i];
+	}
+	/* 0: compileall; 1: compiled and kept; 2: from the cache only */
+	struct interp bogus = py;
+	bogus.executable = "/nonexistent/python3";
+	for (size_t i = 0; i < 3; i++) {
+		struct install_opts o = { &py, roots[i], 4, NULL, NULL };
+		int rc = install_env_create(&o, &err);
+		if (i == 2)
+			o.py = &bogus;
+		if (rc == 0 && i == 0)
+			rc = install_wheels(&o, w, 8, &err) < 0 ? -1 : install_compile(&o, &err);
+		else if (rc == 0)
+			rc = install_wheels_compile(&o, w, sha, 8, &c, &err);
+		if (rc < 0)
+			fail_msg("%zu: %s: %s", i, err.file ? err.file : "", err.msg.buf);
+	}
+	tu_sh_ok("cd '%s' && test \"$(find cc0 -name '*.pyc' | wc -l)\" -gt 300 && "
+		 "diff -r cc0/env/lib cc1/env/lib && diff -r cc0/env/lib cc2/env/lib", tmp);
+	/* no cache, no interpreter: the error names it */
+	struct install_opts o = { &bogus, roots[2], 4, NULL, NULL };
+	tu_sh_ok("rm -rf '%s'", roots[2]);
+	assert_int_equal(install_env_create(&o, &err), 0);
+	assert_int_equal(install_wheels_compile(&o, w, sha, 8, NULL, &err), -AB_E_IO);
+	assert_string_equal(err.file, "/nonexistent/python3");
+	cache_release(&c);
 	ab_err_release(&err);
 }
 
@@ -190,9 +244,9 @@ static void synthetic(void **state)
 		   "[console_scripts]\ndemo-cli = demo:main\n[gui_scripts]\ndemo-gui = demo:main\n",
 		   REC_GOOD);
 	struct install_direct_url du = { "https://example.org/demo.git", "git", "abc123", "main",
-					 NULL, false, false };
+					 NULL, false, false, NULL };
 	struct install_wheel w = { whl, "demo-1.0-py3-none-any.whl", true, &du };
-	struct install_opts o = { &py, root, 1, NULL };
+	struct install_opts o = { &py, root, 1, NULL, NULL };
 	struct ab_err err = AB_ERR_INIT;
 	if (install_env_create(&o, &err) < 0 || install_wheel(&o, &w, &err) < 0)
 		fail_msg("%s", err.msg.buf);
@@ -292,7 +346,7 @@ static void malicious(void **state)
 	char root[512], whl[512];
 	snprintf(root, sizeof(root), "%s/mal", tmp);
 	snprintf(whl, sizeof(whl), "%s/demo-1.0-py3-none-any.whl", tmp);
-	struct install_opts o = { &py, root, 1, NULL };
+	struct install_opts o = { &py, root, 1, NULL, NULL };
 	struct ab_err err = AB_ERR_INIT;
 	assert_int_equal(install_env_create(&o, &err), 0);
 	tu_sh_ok("cd '%s' && find . | sort > '%s/before'", root, tmp);
@@ -319,6 +373,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(flask_and_gunicorn),
+		cmocka_unit_test(compiled_from_cache),
 		cmocka_unit_test(synthetic),
 		cmocka_unit_test(malicious),
 	};

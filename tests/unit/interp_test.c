@@ -10,7 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "builder/cache.h"
 #include "builder/interp.h"
+#include "tests/unit/testutil.h"
 
 /* What the same interpreter says itself, for comparison. */
 static void ask(const char *py, const char *expr, char *out, size_t n)
@@ -59,6 +61,44 @@ static void query_python3(void **state)
 	assert_true(p.base_executable[0] == '/');
 	assert_int_equal(access(p.base_executable, X_OK), 0);
 	interp_release(&p);
+	ab_err_release(&err);
+}
+
+/* interp_query_cached(): the second call answers from the cache (the
+ * wrapper script counts its runs); touching the script asks again. */
+static void query_cached(void **state)
+{
+	char *dir = tu_mkdtemp("interp_test.");
+	char py[600], cdir[600], runs[600];
+	struct cache c = CACHE_INIT;
+	struct interp a, b;
+	struct ab_err err = AB_ERR_INIT;
+	snprintf(py, sizeof(py), "%s/python3", dir);
+	snprintf(cdir, sizeof(cdir), "%s/cache", dir);
+	snprintf(runs, sizeof(runs), "%s/runs", dir);
+	tu_sh_ok("real=$(command -v python3) && printf '#!/bin/sh\necho x >> \"%s\"\n"
+		 "exec \"%%s\" \"$@\"\n' \"$real\" > '%s' && chmod +x '%s'",
+		 runs, py, py);
+	assert_int_equal(cache_open(&c, cdir, false, &err), 0);
+	assert_int_equal(interp_query_cached(&c, py, &a, &err), 0);
+	assert_int_equal(interp_query_cached(&c, py, &b, &err), 0);
+	assert_string_equal(a.executable, b.executable);
+	assert_string_equal(a.version, b.version);
+	assert_string_equal(a.purelib, b.purelib);
+	assert_non_null(b.magic);
+	assert_int_equal(strlen(b.magic), 8); /* 4 bytes in hex */
+	interp_release(&b);
+	tu_sh_ok("test $(wc -l < '%s') -eq 1 && touch -d '2001-01-01' '%s'", runs, py);
+	assert_int_equal(interp_query_cached(&c, py, &b, &err), 0);
+	tu_sh_ok("test $(wc -l < '%s') -eq 2", runs);
+	/* no cache: always asked */
+	interp_release(&b);
+	assert_int_equal(interp_query_cached(NULL, py, &b, &err), 0);
+	tu_sh_ok("test $(wc -l < '%s') -eq 3", runs);
+	interp_release(&a);
+	interp_release(&b);
+	cache_release(&c);
+	tu_rmrf(dir);
 	ab_err_release(&err);
 }
 
@@ -132,6 +172,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(query_python3),
+		cmocka_unit_test(query_cached),
 		cmocka_unit_test(query_errors),
 		cmocka_unit_test(parse_errors),
 	};

@@ -26,8 +26,8 @@ static void sample(struct lock *l)
 	static const char *fv[] = { "-r dependencies.txt" };
 	static const char *mv[] = { "flask", "jinja2" };
 	static struct lock_pkg pk[] = {
-		{ "flask", "2.2.2", "https://x/simple/", ff, 2, fv, 1 },
-		{ "markupsafe", "2.1.2", NULL, mf, 1, mv, 2 },
+		{ "flask", "2.2.2", "https://x/simple/", ff, 2, fv, 1, NULL },
+		{ "markupsafe", "2.1.2", NULL, mf, 1, mv, 2, NULL },
 	};
 	*l = (struct lock)LOCK_INIT;
 	l->target = "cpython 3.11.7, linux x86_64, glibc 2.36";

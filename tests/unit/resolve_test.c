@@ -424,6 +424,84 @@ static void test_python_ok(void **state)
 	pep440_version_free(v);
 }
 
+/* Direct references: the provider lists the one candidate; requirements
+ * naming the same URL agree, another URL for it or an undeclared URL in
+ * metadata are errors, a specifier it does not meet is explained. */
+static void test_direct(void **state)
+{
+	static const struct tv v[] = {
+		{ "d", "2.0b1", "x" },
+		{ "x", "1.0", "" },
+		{ "a", "1", "d>=1" },
+		{ "a", "2", "d>=3" },
+		{ "b", "1", "d @ https://h/other.whl" },
+		{ "c", "1", "e @ https://h/e.whl" },
+		{ "s", "1", "d @ https://h/d.whl" },
+	};
+	static const struct resolve_direct dr[] = { { "d", "https://h/d.whl", "2.0b1" } };
+	static const struct {
+		const char *reqs, *want, *msg;
+		int code;
+	} cases[] = {
+		{ "d @ https://h/d.whl|a|s", "a==1 d==2.0b1 s==1 x==1.0", NULL, 0 },
+		{ "d @ https://h/d.whl|a>=2", NULL,
+		  "~d match >=3 (https://h/d.whl is d 2.0b1)", AB_E_RESOLVE },
+		{ "d @ https://h/d.whl|b", NULL,
+		  "conflicting direct references for 'd': 'https://h/d.whl' and "
+		  "'https://h/other.whl'",
+		  AB_E_RESOLVE },
+		{ "d @ https://h/d.whl|c", NULL,
+		  "'c' requires 'e @ https://h/e.whl': a direct reference the app does not declare",
+		  AB_E_UNSUPPORTED },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct tindex ix;
+		memset(&ix, 0, sizeof(ix));
+		ix.v = v;
+		ix.n = sizeof(v) / sizeof(*v);
+		struct resolve_provider p = { &ix, t_list, t_meta, NULL };
+		struct marker_env env;
+		struct marker_target t = { "3.11.0", "cpython", "linux", "x86_64" };
+		struct ab_buf storage = AB_BUF_INIT;
+		marker_env_from_target(&env, &t, &storage);
+		struct resolve_options o;
+		memset(&o, 0, sizeof(o));
+		o.env = &env;
+		o.root_name = "root";
+		o.direct = dr;
+		o.ndirect = 1;
+		const char *reqs[16];
+		size_t nreqs = split(&ix, cases[i].reqs, reqs);
+		struct resolve_result res = RESOLVE_RESULT_INIT;
+		struct ab_err err = AB_ERR_INIT;
+		int r = resolve_run(&p, &o, reqs, nreqs, NULL, 0, &res, &err);
+		struct ab_buf got = AB_BUF_INIT;
+		for (size_t k = 0; k < res.n; k++)
+			ab_buf_addf(&got, "%s%s==%s", k ? " " : "", res.pins[k].name,
+				    res.pins[k].version);
+		if (cases[i].want) {
+			if (r < 0)
+				fail_msg("%s: %s", cases[i].reqs, err.msg.buf);
+			assert_string_equal(got.buf, cases[i].want);
+		} else {
+			assert_int_equal(r, -cases[i].code);
+			if (cases[i].msg[0] == '~') {
+				assert_non_null(res.explanation);
+				if (!strstr(res.explanation, cases[i].msg + 1))
+					fail_msg("explanation: [%s]", res.explanation);
+			} else {
+				assert_null(res.explanation);
+				assert_string_equal(err.msg.buf, cases[i].msg);
+			}
+		}
+		resolve_result_release(&res);
+		ab_err_release(&err);
+		ab_buf_release(&got);
+		ab_buf_release(&storage);
+		tindex_release(&ix);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -442,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_missing_and_lowest),
 		cmocka_unit_test(test_bad_root_requirement),
 		cmocka_unit_test(test_python_ok),
+		cmocka_unit_test(test_direct),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -96,6 +96,30 @@ static void reproducible(void **state)
 		 tmp);
 }
 
+/* gzip in 128 KiB chunks (pigz's layout): more than one chunk, the same
+ * bytes for 1, 2 and 5 threads, a valid gzip file that unpacks to the tree. */
+static void gzip_chunks(void **state)
+{
+	char a[512], out[600];
+	snprintf(a, sizeof(a), "%s/big", tmp);
+	tu_sh_ok("mkdir -p '%s/d' && seq 1 300000 > '%s/d/numbers' && "
+		 "head -c 300000 /dev/urandom > '%s/d/noise' && seq 7 9 > '%s/small'",
+		 a, a, a, a);
+	static const unsigned threads[] = { 1, 2, 5 };
+	for (size_t i = 0; i < 3; i++) {
+		struct tarball_opts o = { TARBALL_GZ, "big-1", 1700000000, 0, threads[i] };
+		struct ab_err err = AB_ERR_INIT;
+		snprintf(out, sizeof(out), "%s/big%zu.tar.gz", tmp, i);
+		assert_int_equal(tarball_write(a, out, &o, &err), 0);
+		ab_err_release(&err);
+	}
+	tu_sh_ok("cd '%s' && cmp big0.tar.gz big1.tar.gz && cmp big0.tar.gz big2.tar.gz && "
+		 "gzip -t big0.tar.gz && mkdir u && tar -C u -xzf big0.tar.gz && "
+		 "cmp u/big-1/d/numbers big/d/numbers && cmp u/big-1/d/noise big/d/noise && "
+		 "cmp u/big-1/small big/small",
+		 tmp);
+}
+
 static void errors(void **state)
 {
 	char a[512], out[600];
@@ -124,6 +148,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(formats),
 		cmocka_unit_test(reproducible),
+		cmocka_unit_test(gzip_chunks),
 		cmocka_unit_test(errors),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
