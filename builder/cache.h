@@ -74,6 +74,12 @@ void cache_file_path(const struct cache *c, const char *sha256, struct ab_buf *o
  * caller trusts the entry, e.g. it just wrote it). Negative on I/O errors. */
 int cache_file_lookup(const struct cache *c, const char *sha256, bool verify, struct ab_buf *out,
 		      struct ab_err *err);
+/* The same for a small entry read whole: returns 1 with its verified
+ * content appended to `out`, 0 when there is none (a corrupt entry is
+ * deleted first; `out` is then as it was), negative on I/O errors. One
+ * open and one read where lookup-then-read takes two of each. */
+int cache_file_read(const struct cache *c, const char *sha256, struct ab_buf *out,
+		    struct ab_err *err);
 
 /* A file being written into the cache, hashed as it is written. */
 struct cache_writer {

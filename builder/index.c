@@ -1002,19 +1002,6 @@ static void md_done(struct http_req *r, void *data)
 	}
 }
 
-static bool read_file(const char *path, struct ab_buf *out)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return false;
-	char tmp[65536];
-	size_t n;
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		ab_buf_add(out, tmp, n);
-	fclose(f);
-	return true;
-}
-
 void index_prefetch_metadata(struct index *ix, const struct index_candidate *cc)
 {
 	struct index_candidate *c = (struct index_candidate *)cc;
@@ -1029,16 +1016,11 @@ void index_prefetch_metadata(struct index *ix, const struct index_candidate *cc)
 	AB_GROW(ix->mds, ix->capmds, ix->nmds + 1);
 	ix->mds[ix->nmds++] = m;
 	/* the cache first: a sidecar by its hash, else our own entry */
-	struct ab_buf p = AB_BUF_INIT;
-	if (c->metadata_sha256 &&
-	    cache_file_lookup(ix->cache, c->metadata_sha256, true, &p, NULL) == 1 &&
-	    read_file(p.buf, &m->text)) {
-		ab_buf_release(&p);
+	if (c->metadata_sha256 && cache_file_read(ix->cache, c->metadata_sha256, &m->text, NULL) == 1) {
 		log_cache(ix, "metadata hit", c->url, m->text.len);
 		md_finish(m, 0);
 		return;
 	}
-	ab_buf_release(&p);
 	struct ab_buf k = AB_BUF_INIT;
 	struct cache_meta meta = CACHE_META_INIT;
 	ab_buf_addf(&k, MD_KEY "%s", c->sha256 ? c->sha256 : c->url);

@@ -40,7 +40,18 @@ struct provider_index {
 	size_t mask, count;
 	struct pproject **hinted; /* projects whose likely metadata is not queued */
 	size_t nhinted, chinted;
+	struct rp_memo *rp;	/* resolve_python_ok() by Requires-Python string */
+	size_t rp_mask, rp_count;
 	struct provider_index_stats st;
+};
+
+/* A page repeats the same few Requires-Python strings on thousands of
+ * files; the target's Python and mode are fixed, so each distinct string
+ * is parsed and judged once. */
+struct rp_memo {
+	const char *s; /* arena copy; NULL: empty slot */
+	size_t hash;
+	bool ok;
 };
 
 static size_t hash_name(const char *s)
@@ -84,6 +95,40 @@ static struct pproject *project(struct provider_index *pi, const char *name, boo
 		pi->mask = nmask;
 	}
 	return p;
+}
+
+static bool python_ok(struct provider_index *pi, const char *rp)
+{
+	if (!rp || !pi->o.python)
+		return true;
+	size_t h = hash_name(rp);
+	if (pi->rp) {
+		for (size_t i = h & pi->rp_mask; pi->rp[i].s; i = (i + 1) & pi->rp_mask)
+			if (pi->rp[i].hash == h && !strcmp(pi->rp[i].s, rp))
+				return pi->rp[i].ok;
+	}
+	bool ok = resolve_python_ok(rp, pi->o.python, pi->o.requires_python);
+	if ((pi->rp_count + 1) * 2 > (pi->rp ? pi->rp_mask + 1 : 0)) {
+		size_t nmask = pi->rp ? pi->rp_mask * 2 + 1 : 63;
+		struct rp_memo *ns = ab_xcalloc(nmask + 1, sizeof(*ns));
+		for (size_t k = 0; pi->rp && k <= pi->rp_mask; k++) {
+			if (!pi->rp[k].s)
+				continue;
+			size_t j = pi->rp[k].hash & nmask;
+			while (ns[j].s)
+				j = (j + 1) & nmask;
+			ns[j] = pi->rp[k];
+		}
+		free(pi->rp);
+		pi->rp = ns;
+		pi->rp_mask = nmask;
+	}
+	size_t i = h & pi->rp_mask;
+	while (pi->rp[i].s)
+		i = (i + 1) & pi->rp_mask;
+	pi->rp[i] = (struct rp_memo){ ab_arena_strdup(&pi->arena, rp), h, ok };
+	pi->rp_count++;
+	return ok;
 }
 
 static bool listed(const char *const *l, size_t n, const char *name)
@@ -157,8 +202,7 @@ static int build(struct provider_index *pi, struct pproject *p, struct ab_err *e
 			if (!usable)
 				continue;
 			v->files[v->nfiles++] = f;
-			bool py = resolve_python_ok(f->requires_python, pi->o.python,
-						    pi->o.requires_python);
+			bool py = python_ok(pi, f->requires_python);
 			if (!have_rp_first) {
 				rp_first = f->requires_python;
 				have_rp_first = true;
@@ -208,7 +252,7 @@ static struct pversion *likely(struct provider_index *pi, struct pproject *p)
 	for (size_t i = 0; i < p->n; i++) {
 		const struct resolve_candidate *c = &p->cands[i];
 		if (!c->usable || c->yanked ||
-		    !resolve_python_ok(c->requires_python, pi->o.python, pi->o.requires_python))
+		    !python_ok(pi, c->requires_python))
 			continue;
 		if (!pep440_is_prerelease(c->version))
 			return &p->vs[i];
@@ -453,6 +497,7 @@ void provider_index_free(struct provider_index *pi)
 	index_wait(pi->ix);
 	free(pi->slots);
 	free(pi->hinted);
+	free(pi->rp);
 	ab_arena_release(&pi->arena);
 	free(pi);
 }

@@ -654,10 +654,17 @@ static int local_cmp(const struct pep440_version *a, const struct pep440_version
 
 int pep440_version_cmp(const struct pep440_version *a, const struct pep440_version *b)
 {
+	/* most comparisons end at the packed keys (vrange_contains() calls
+	 * this hundreds of thousands of times a resolve) */
+	if (a->key[0] != b->key[0])
+		return a->key[0] < b->key[0] ? -1 : 1;
+	if (a->key[1] != b->key[1])
+		return a->key[1] < b->key[1] ? -1 : 1;
+	if (a->key[2] != b->key[2])
+		return a->key[2] < b->key[2] ? -1 : 1;
 	/* the same normal form is the same version: indexes repeat versions a
 	 * lot, and this settles those ties without walking the parts */
-	if (a->len == b->len && a->key[0] == b->key[0] && a->key[1] == b->key[1] &&
-	    a->key[2] == b->key[2] && memcmp(a->str, b->str, a->len) == 0)
+	if (a->len == b->len && memcmp(a->str, b->str, a->len) == 0)
 		return 0;
 	int c = pep440_version_cmp_public(a, b);
 	return c ? c : local_cmp(a, b);

@@ -63,33 +63,49 @@ static int hexval(int c)
 	return -1;
 }
 
-static char *arena_lower(struct ab_arena *a, struct ab_str s)
-{
-	char *r = ab_arena_strdup_str(a, s);
-	for (char *p = r; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	return r;
-}
+/* The byte lowercased, or 0 where a hash name (letters, digits, '_', '-')
+ * cannot hold it. */
+static const unsigned char name_lower[256] = {
+	['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4', ['5'] = '5', ['6'] = '6',
+	['7'] = '7', ['8'] = '8', ['9'] = '9', ['_'] = '_', ['-'] = '-',
+	['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f', ['g'] = 'g',
+	['h'] = 'h', ['i'] = 'i', ['j'] = 'j', ['k'] = 'k', ['l'] = 'l', ['m'] = 'm', ['n'] = 'n',
+	['o'] = 'o', ['p'] = 'p', ['q'] = 'q', ['r'] = 'r', ['s'] = 's', ['t'] = 't', ['u'] = 'u',
+	['v'] = 'v', ['w'] = 'w', ['x'] = 'x', ['y'] = 'y', ['z'] = 'z',
+	['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd', ['E'] = 'e', ['F'] = 'f', ['G'] = 'g',
+	['H'] = 'h', ['I'] = 'i', ['J'] = 'j', ['K'] = 'k', ['L'] = 'l', ['M'] = 'm', ['N'] = 'n',
+	['O'] = 'o', ['P'] = 'p', ['Q'] = 'q', ['R'] = 'r', ['S'] = 's', ['T'] = 't', ['U'] = 'u',
+	['V'] = 'v', ['W'] = 'w', ['X'] = 'x', ['Y'] = 'y', ['Z'] = 'z',
+};
+
+/* The same for hex digits. */
+static const unsigned char hex_lower[256] = {
+	['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4', ['5'] = '5', ['6'] = '6',
+	['7'] = '7', ['8'] = '8', ['9'] = '9', ['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd',
+	['e'] = 'e', ['f'] = 'f', ['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd', ['E'] = 'e',
+	['F'] = 'f',
+};
 
 bool simple_hash_parse(struct ab_arena *a, struct ab_str s, struct simple_hash *h)
 {
 	long eq = ab_str_chr(s, '=');
 	if (eq <= 0 || (size_t)eq + 1 >= s.len)
 		return false;
-	struct ab_str algo = ab_str_make(s.ptr, (size_t)eq);
-	struct ab_str hex = ab_str_skip(s, (size_t)eq + 1);
-	for (size_t i = 0; i < algo.len; i++) {
-		char c = algo.ptr[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '-'))
+	/* checked and lowercased in one pass over one copy: pages carry two or
+	 * three of these per file, a page scan's hot spot */
+	const unsigned char *p = (const unsigned char *)s.ptr;
+	size_t al = (size_t)eq;
+	char *out = ab_arena_alloc(a, s.len + 1);
+	for (size_t i = 0; i < al; i++)
+		if (!(out[i] = (char)name_lower[p[i]]))
+			return false; /* the arena block is simply not used */
+	out[al] = '\0';
+	for (size_t i = al + 1; i < s.len; i++)
+		if (!(out[i] = (char)hex_lower[p[i]]))
 			return false;
-	}
-	for (size_t i = 0; i < hex.len; i++)
-		if (hexval((unsigned char)hex.ptr[i]) < 0)
-			return false;
-	h->algo = arena_lower(a, algo);
-	h->hex = arena_lower(a, hex);
+	out[s.len] = '\0';
+	h->algo = out;
+	h->hex = out + al + 1;
 	return true;
 }
 
@@ -159,46 +175,40 @@ struct url_parts {
 	size_t len;	  /* end of "#fragment" (starts at query_end) */
 };
 
-/* RFC 3986 pchar minus pct-encoded: unreserved / sub-delims / ":" / "@";
- * a table, as every byte of every link of every page goes through it */
-static const unsigned char pchar_table[256] = {
-	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
-	['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
-	['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
-	['y'] = 1, ['z'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
-	['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1,
-	['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1,
-	['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1,
-	['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['-'] = 1, ['.'] = 1,
-	['_'] = 1, ['~'] = 1, ['!'] = 1, ['$'] = 1, ['&'] = 1, ['\''] = 1, ['('] = 1,
-	[')'] = 1, ['*'] = 1, ['+'] = 1, [','] = 1, [';'] = 1, ['='] = 1, [':'] = 1, ['@'] = 1,
+/* RFC 3986 pchar minus pct-encoded (unreserved / sub-delims / ":" / "@")
+ * and "/" are 3: allowed in a path, a query and a fragment; "?" is 2: in a
+ * query or fragment only. A table, as every byte of every link of every
+ * page goes through it. */
+static const unsigned char url_table[256] = {
+	['a'] = 3, ['b'] = 3, ['c'] = 3, ['d'] = 3, ['e'] = 3, ['f'] = 3, ['g'] = 3, ['h'] = 3,
+	['i'] = 3, ['j'] = 3, ['k'] = 3, ['l'] = 3, ['m'] = 3, ['n'] = 3, ['o'] = 3, ['p'] = 3,
+	['q'] = 3, ['r'] = 3, ['s'] = 3, ['t'] = 3, ['u'] = 3, ['v'] = 3, ['w'] = 3, ['x'] = 3,
+	['y'] = 3, ['z'] = 3, ['A'] = 3, ['B'] = 3, ['C'] = 3, ['D'] = 3, ['E'] = 3, ['F'] = 3,
+	['G'] = 3, ['H'] = 3, ['I'] = 3, ['J'] = 3, ['K'] = 3, ['L'] = 3, ['M'] = 3, ['N'] = 3,
+	['O'] = 3, ['P'] = 3, ['Q'] = 3, ['R'] = 3, ['S'] = 3, ['T'] = 3, ['U'] = 3, ['V'] = 3,
+	['W'] = 3, ['X'] = 3, ['Y'] = 3, ['Z'] = 3, ['0'] = 3, ['1'] = 3, ['2'] = 3, ['3'] = 3,
+	['4'] = 3, ['5'] = 3, ['6'] = 3, ['7'] = 3, ['8'] = 3, ['9'] = 3, ['-'] = 3, ['.'] = 3,
+	['_'] = 3, ['~'] = 3, ['!'] = 3, ['$'] = 3, ['&'] = 3, ['\''] = 3, ['('] = 3,
+	[')'] = 3, ['*'] = 3, ['+'] = 3, [','] = 3, [';'] = 3, ['='] = 3, [':'] = 3, ['@'] = 3,
+	['/'] = 3, ['?'] = 2,
 };
-
-static bool is_pchar(unsigned char c)
-{
-	return pchar_table[c];
-}
 
 /* Scans bytes allowed in a path ("/" too) or, with `qf`, in a query or fragment
  * ("/" and "?"); stops at the first other byte. Returns the stop index, or
  * (size_t)-1 on a '%' not followed by two hex digits. */
 static size_t scan_chars(const char *s, size_t i, size_t n, bool qf)
 {
-	while (i < n) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '%') {
-			if (i + 2 >= n)
-				return (size_t)-1;
-			if (hexval((unsigned char)s[i + 1]) < 0 || hexval((unsigned char)s[i + 2]) < 0)
-				return (size_t)-1;
-			i += 3;
-		} else if (c && (is_pchar(c) || c == '/' || (qf && c == '?'))) {
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned char m = qf ? 2 : 1;
+	for (;;) {
+		while (i < n && (url_table[p[i]] & m))
 			i++;
-		} else {
-			break;
-		}
+		if (i == n || p[i] != '%')
+			return i;
+		if (i + 2 >= n || hexval(p[i + 1]) < 0 || hexval(p[i + 2]) < 0)
+			return (size_t)-1;
+		i += 3;
 	}
-	return i;
 }
 
 /* True when path s[b, e) has a "." or ".." segment. */

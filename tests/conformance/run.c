@@ -361,7 +361,7 @@ int main(int argc, char **argv)
 				&s.tags, py, s.requires_python,
 				(const char *const *)via.nob, via.nnob,
 				(const char *const *)via.onlyb, via.nonlyb,
-				false, NULL, 0,
+				false, NULL, 0, NULL, NULL,
 			};
 			if (r == 0) {
 				via.pi = provider_index_new(via.ix, &po);
