@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "builder/cache.h"
+#include "builder/gitdumb.h"
 #include "builder/sdist.h"
 #include "formats/core/mem.h"
 
@@ -346,6 +347,8 @@ int gitsrc_resolve(const char *cache_root, const struct gitsrc_url *u, char comm
 	git_repository *repo = NULL;
 	git_remote *remote = NULL;
 	git_odb *odb = NULL;
+	struct gitdumb dumb = GITDUMB_INIT;
+	bool is_dumb = false;
 	int r = 0;
 	bool fresh = false;
 	cache_path(cache_root, u, &path);
@@ -383,13 +386,23 @@ int gitsrc_resolve(const char *cache_root, const struct gitsrc_url *u, char comm
 	cb.payload = &creds;
 	if (git_remote_create_anonymous(&remote, repo, u->remote) < 0 ||
 	    git_remote_connect(remote, GIT_DIRECTION_FETCH, &cb, NULL, NULL) < 0) {
-		r = git_fail(err, AB_E_NETWORK, "cannot reach git repository", u->normalized);
-		goto out;
+		/* libgit2 speaks only smart HTTP: a server of plain files gets the
+		 * dumb protocol (gitdumb.h), as git falls back to it */
+		bool http = !strncmp(u->scheme, "git+http", 8);
+		int d = http ? gitdumb_open(&dumb, u->remote, err) : 0;
+		if (d == 0)
+			r = git_fail(err, AB_E_NETWORK, "cannot reach git repository",
+				     u->normalized);
+		else if (d < 0)
+			r = d;
+		if (d <= 0)
+			goto out;
+		is_dumb = true;
 	}
 	stats->fetched = true;
-	const git_remote_head **heads;
-	size_t nheads;
-	if (git_remote_ls(&heads, &nheads, remote) < 0) {
+	const git_remote_head **heads = dumb.list;
+	size_t nheads = dumb.nheads;
+	if (!is_dumb && git_remote_ls(&heads, &nheads, remote) < 0) {
 		r = git_fail(err, AB_E_NETWORK, "cannot list git repository", u->normalized);
 		goto out;
 	}
@@ -420,7 +433,11 @@ int gitsrc_resolve(const char *cache_root, const struct gitsrc_url *u, char comm
 			      u->ref ? u->ref : "HEAD", u->normalized);
 		goto out;
 	}
-	if (!found || !git_odb_exists(odb, &oid)) {
+	if ((!found || !git_odb_exists(odb, &oid)) && is_dumb) {
+		r = gitdumb_fetch(&dumb, repo, err);
+		if (r < 0)
+			goto out;
+	} else if (!found || !git_odb_exists(odb, &oid)) {
 		char *specs[] = { "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*" };
 		git_strarray refspecs = { specs, 2 };
 		git_fetch_options fo;
@@ -457,6 +474,7 @@ out:
 	if (remote)
 		git_remote_disconnect(remote);
 	git_remote_free(remote);
+	gitdumb_release(&dumb);
 	git_odb_free(odb);
 	git_repository_free(repo);
 	if (fresh) {

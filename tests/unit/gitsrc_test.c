@@ -11,7 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "builder/gitdumb.h"
 #include "builder/gitsrc.h"
+#include "builder/http.h"
 #include "builder/sdist.h"
 
 static char tmp[256];
@@ -261,6 +263,101 @@ static void test_unreachable(void **state)
 	ab_err_release(&err);
 }
 
+/* The dumb protocol's walk over file:// (libcurl ignores the probe's query
+ * there, as a static HTTP server does): loose objects into an empty mirror,
+ * a repository packed with `repack -a -d`, then an incremental fetch of new
+ * loose objects on top of the pack, then an object missing on the server. */
+static int dumb_fetch(const char *remote, const char *mirror, struct ab_err *err,
+		      unsigned *requests)
+{
+	git_repository *repo = NULL;
+	struct gitdumb d;
+	int r = gitdumb_open(&d, remote, err);
+	if (r == 1) {
+		if (git_repository_open_bare(&repo, mirror) < 0)
+			assert_int_equal(git_repository_init(&repo, mirror, 1), 0);
+		r = gitdumb_fetch(&d, repo, err);
+		if (requests)
+			*requests = http_client_stats(d.http)->requests;
+	}
+	git_repository_free(repo);
+	gitdumb_release(&d);
+	return r;
+}
+
+static void test_dumb(void **state)
+{
+	char remote[512], m1[512], m2[512], want[64], got[64];
+	struct ab_err err = AB_ERR_INIT;
+	const char *t = tmp;
+	git_libgit2_init();
+	snprintf(remote, sizeof(remote), "file://%s/dumb.git", t);
+	snprintf(m1, sizeof(m1), "%s/m1", t);
+	snprintf(m2, sizeof(m2), "%s/m2", t);
+	sh("cd %s && " GIT " clone -q --bare up dumb.git && git -C dumb.git update-server-info", t);
+
+	/* not a repository at all: 0, the caller's error stands */
+	char nowhere[512];
+	snprintf(nowhere, sizeof(nowhere), "file://%s/nowhere.git", t);
+	assert_int_equal(dumb_fetch(nowhere, m1, &err, NULL), 0);
+	assert_int_equal(err.code, 0);
+
+	/* loose objects; HEAD is the symref to main */
+	struct gitdumb d;
+	assert_int_equal(gitdumb_open(&d, remote, &err), 1);
+	assert_string_equal(d.list[0]->name, "HEAD");
+	assert_string_equal(d.list[0]->symref_target, "refs/heads/main");
+	gitdumb_release(&d);
+	assert_int_equal(dumb_fetch(remote, m1, &err, NULL), 0);
+	sh("git --git-dir=%s fsck --no-dangling --no-progress >/dev/null 2>&1", m1);
+	capture(want, sizeof(want), "git -C %s/up rev-parse v1^{commit} feature main", t);
+	capture(got, sizeof(got), "git --git-dir=%s rev-parse v1^{commit} feature main", m1);
+	assert_string_equal(got, want);
+
+	/* everything in one pack */
+	sh("cd %s/dumb.git && git prune --expire=now && git repack -q -a -d && "
+	   "git update-server-info && "
+	   "test -z \"$(find objects -path 'objects/[0-9a-f][0-9a-f]/*' -type f)\"", t);
+	unsigned n = 0;
+	assert_int_equal(dumb_fetch(remote, m2, &err, &n), 0);
+	/* the fetch's own requests: 3 tips not loose (404), objects/info/packs,
+	 * the pack */
+	assert_int_equal(n, 5);
+	sh("git --git-dir=%s fsck --no-dangling --no-progress >/dev/null 2>&1", m2);
+
+	/* a new commit pushed as loose objects: only they are asked for
+	 * (commit, tree, blob) */
+	sh("cd %s/up && echo dumb5 > a.txt && " GIT " commit -qam d5 && "
+	   GIT " push -q ../dumb.git main && git -C ../dumb.git update-server-info", t);
+	assert_int_equal(dumb_fetch(remote, m2, &err, &n), 0);
+	assert_int_equal(n, 3);
+	capture(want, sizeof(want), "git -C %s/up rev-parse main", t);
+	capture(got, sizeof(got), "git --git-dir=%s rev-parse main", m2);
+	assert_string_equal(got, want);
+	sh("git --git-dir=%s fsck --no-dangling --no-progress >/dev/null 2>&1", m2);
+
+	/* an object missing on the server: an error, the mirror unchanged */
+	sh("cd %s/up && echo dumb4 > a.txt && " GIT " commit -qam d4 && "
+	   GIT " push -q ../dumb.git main && git -C ../dumb.git update-server-info && "
+	   "b=$(git rev-parse main:a.txt) && "
+	   "rm ../dumb.git/objects/$(echo $b | cut -c1-2)/$(echo $b | cut -c3-)", t);
+	char blob[64], msg[1024];
+	capture(blob, sizeof(blob), "git -C %s/up rev-parse main:a.txt", t);
+	assert_int_equal(dumb_fetch(remote, m2, &err, NULL), -AB_E_NETWORK);
+	snprintf(msg, sizeof(msg), "cannot fetch from '%s': object %s is not on the server", remote,
+		 blob);
+	assert_string_equal(err.msg.buf, msg);
+	capture(got, sizeof(got), "git --git-dir=%s rev-parse main", m2);
+	assert_string_equal(got, want);
+	capture(got, sizeof(got), "ls %s | grep -c dumb", m2);
+	assert_string_equal(got, "0");
+	capture(got, sizeof(got), "git --git-dir=%s cat-file -t $(git -C %s/up rev-parse main) 2>&1",
+		m2, t);
+	assert_non_null(strstr(got, "fatal"));
+	ab_err_release(&err);
+	git_libgit2_shutdown();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_checkout),
 		cmocka_unit_test(test_unreachable),
+		cmocka_unit_test(test_dumb),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
