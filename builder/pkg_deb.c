@@ -159,6 +159,10 @@ static void add_depends(const struct pkgset *s, const struct pkgset_pkg *pk, str
 			break;
 		}
 	}
+	/* the postinst runs adduser (lintian:
+	 * maintainer-script-needs-depends-on-adduser) */
+	if (pk->user)
+		ab_buf_adds(b, b->len ? ", adduser" : "adduser");
 }
 
 /* usr/share/doc/NAME/{copyright,changelog.Debian.gz} and the lintian
@@ -232,11 +236,41 @@ static const char daemon_reload[] =
 	"\tsystemctl --system daemon-reload >/dev/null || true\n"
 	"fi\n";
 
+/* The postinst: the system user (pk->user) created when missing, then
+ * daemon-reload when there are units; empty when neither. */
+static void add_postinst(const struct pkgset_pkg *pk, struct ab_buf *b)
+{
+	static const char head[] = "#!/bin/sh\nset -e\n";
+	if (pk->user) {
+		/* Debian policy 9.2.1: a dynamically allocated system account,
+		 * created on configure and never removed (files it wrote may
+		 * outlive the package); with its group of the same name, or
+		 * the group that exists already (adduser --group refuses an
+		 * existing group). Home /nonexistent: it has none. */
+		ab_buf_adds(b, head);
+		ab_buf_addf(b,
+			    "# the system user the app's units run as (appbuild.yaml package.user)\n"
+			    "if [ \"$1\" = configure ] && ! getent passwd %s >/dev/null; then\n"
+			    "\tif getent group %s >/dev/null; then\n"
+			    "\t\tadduser --quiet --system --ingroup %s --no-create-home "
+			    "--home /nonexistent %s\n"
+			    "\telse\n"
+			    "\t\tadduser --quiet --system --group --no-create-home "
+			    "--home /nonexistent %s\n"
+			    "\tfi\n"
+			    "fi\n",
+			    pk->user, pk->user, pk->user, pk->user, pk->user);
+	}
+	if (pk->has_units)
+		ab_buf_adds(b, b->len ? daemon_reload + sizeof(head) - 1 : daemon_reload);
+}
+
 int pkg_deb_write(const struct pkgset *s, size_t i, const char *outdir, char **path,
 		  struct ab_err *err)
 {
 	const struct pkgset_pkg *pk = &s->pkgs[i];
 	struct ab_buf deps = AB_BUF_INIT, out = AB_BUF_INIT, prerm = AB_BUF_INIT;
+	struct ab_buf postinst = AB_BUF_INIT;
 	const char *arch = pk->arch_independent ? "all" : pkg_deb_arch(s->machine);
 	int r = 0;
 	*path = NULL;
@@ -266,7 +300,8 @@ int pkg_deb_write(const struct pkgset *s, size_t i, const char *outdir, char **p
 	spec.control.description = desc.buf;
 	spec.root = pk->root;
 	spec.prerm = prerm.len ? prerm.buf : NULL;
-	spec.postinst = pk->has_units ? daemon_reload : NULL;
+	add_postinst(pk, &postinst);
+	spec.postinst = postinst.len ? postinst.buf : NULL;
 	spec.postrm = pk->has_units ? daemon_reload : NULL;
 	spec.compress = pkg_deb_compressor(pk->size, &spec.level);
 	spec.mtime = s->mtime;
@@ -281,6 +316,7 @@ out:
 	ab_buf_release(&deps);
 	ab_buf_release(&out);
 	ab_buf_release(&prerm);
+	ab_buf_release(&postinst);
 	return r;
 }
 

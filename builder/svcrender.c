@@ -532,6 +532,8 @@ static void sd_fill(struct ctx *c, struct var *v, const struct supconf_proc *p,
 	}
 	if (c->o->user)
 		ab_buf_addf(&v[SD_USER].value, "User=%s", c->o->user);
+	if (c->o->group)
+		ab_buf_addf(&v[SD_USER].value, "%sGroup=%s", c->o->user ? "\n" : "", c->o->group);
 	static const char *const restart[] = { "always", "on-failure", "no" };
 	ab_buf_adds(&v[SD_RESTART].value, (size_t)p->restart < 3 ? restart[p->restart] : "always");
 	add_secs(&v[SD_RESTART_SEC].value, p->backoff_initial_ns);
@@ -841,6 +843,8 @@ static int ci_fill(struct ctx *c, struct var *v, const struct supconf_proc *p, s
 	}
 	if (c->o->user)
 		ab_buf_addf(&v[CI_UID].value, "uid = %s", c->o->user);
+	if (c->o->group)
+		ab_buf_addf(&v[CI_UID].value, "%sgid = %s", c->o->user ? "\n" : "", c->o->group);
 	/* NEEDSWORK(#8): SUPERVISOR_INSTANCE: circus substitutes
 	 * $(circus.wid) (1-based) in cmd/args, not in [env:x]. */
 	for (size_t i = 0; i < p->nenv; i++) {
@@ -919,6 +923,14 @@ int svcrender_render(const struct svcrender_opts *o, const struct supconf_proc *
 	if (o->user && (!o->user[0] || strlen(o->user) > 32 || !only_chars(o->user, "_.-") ||
 			o->user[0] == '-' || o->user[0] == '.'))
 		return bad(&c, NULL, "user", "is not a valid user name");
+	if (o->group && (!o->group[0] || strlen(o->group) > 32 || !only_chars(o->group, "_.-") ||
+			 o->group[0] == '-' || o->group[0] == '.'))
+		return bad(&c, NULL, "group", "is not a valid group name");
+	/* supervisord's user= switches to that user's primary group; it has
+	 * no setting for another one */
+	if (o->group && o->kind == SVCRENDER_SUPERVISORD)
+		return ab_err_set(err, AB_E_UNSUPPORTED,
+				  "cannot render for supervisord: it cannot set a group");
 
 	struct ab_buf run = AB_BUF_INIT;
 	if (!o->run_dir)

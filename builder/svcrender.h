@@ -49,6 +49,10 @@ struct svcrender_opts {
 	 * app's DIR/templates. NULL: the built-in ones only. A template that
 	 * exists but cannot be read is AB_E_IO. */
 	const char *template_dir;
+	/* Group the processes run as (systemd Group=, circus gid); NULL: the
+	 * user's primary group. Same characters as user. supervisord always
+	 * takes the user's primary group: a group there is AB_E_UNSUPPORTED. */
+	const char *group;
 };
 
 struct svcrender_file {
@@ -67,7 +71,8 @@ struct svcrender_files {
  * order written; systemd: one unit per process in order, then APP.target).
  * Returns 0, or -AB_E_INVALID (a string the format cannot carry, a bad
  * option; err names process and field), -AB_E_UNSUPPORTED (supervisord
- * and circus cannot unset an environment variable) or -AB_E_IO (a template
+ * and circus cannot unset an environment variable, supervisord cannot set
+ * a group) or -AB_E_IO (a template
  * in template_dir cannot be read); on failure *out is left as it was. The
  * caller releases *out with svcrender_files_release(). */
 int svcrender_render(const struct svcrender_opts *o, const struct supconf_proc *procs,

@@ -275,7 +275,7 @@ static int render_other_supervisor(struct bctx *b, struct ab_err *err)
 	ab_buf_addf(&tpl, "%s/templates", b->app->dir);
 	ab_buf_addf(&etc, "%s/etc", b->stage);
 	struct svcrender_opts so = {
-		kinds[b->app->config.supervisor], b->app->name, "@ROOT@", NULL, NULL, tpl.buf,
+		kinds[b->app->config.supervisor], b->app->name, "@ROOT@", NULL, NULL, tpl.buf, NULL,
 	};
 	r = svcrender_write(&so, sc.procs, sc.nprocs, etc.buf, err);
 out:

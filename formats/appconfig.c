@@ -165,7 +165,36 @@ static int parse_processes(struct yamldoc *y, const yaml_node_t *map, struct app
 }
 
 static const char *const package_keys[] = { "summary", "description", "license",
-					    "maintainer", "url", "vendor", "external" };
+					    "maintainer", "url", "vendor", "external", "user" };
+
+/* shadow's default NAME_REGEX for useradd/adduser, lowercase, at most 32
+ * bytes (utmp's ut_user): what every distribution accepts without
+ * --force-badname, and what a scriptlet can hold unquoted */
+static bool is_user_name(struct ab_str s)
+{
+	if (s.len == 0 || s.len > 32 || !((s.ptr[0] >= 'a' && s.ptr[0] <= 'z') || s.ptr[0] == '_'))
+		return false;
+	for (size_t i = 1; i < s.len; i++) {
+		char c = s.ptr[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+static int parse_user(struct yamldoc *y, const yaml_node_t *n, struct appconfig_package *pkg)
+{
+	int r = yamldoc_get_string(y, n, "user", &pkg->user);
+	if (r < 0)
+		return r;
+	struct ab_loc loc = yamldoc_loc(y, n);
+	if (!is_user_name(ab_str_from(pkg->user)))
+		return ab_err_at(y->err, AB_E_PARSE, &loc,
+				 "invalid user name '%s' (lowercase letters, digits, '_' and '-', "
+				 "starting with a letter or '_', at most 32)",
+				 pkg->user);
+	return 0;
+}
 
 _Static_assert(EXTMAP_NCOLS == 4, "appconfig_external.pkg has one cell per extmap column");
 
@@ -273,6 +302,8 @@ static int parse_package(struct yamldoc *y, const yaml_node_t *map, struct appco
 			return r;
 		if (r == 6)
 			r = parse_external(y, v, pkg);
+		else if (r == 7)
+			r = parse_user(y, v, pkg);
 		else
 			r = yamldoc_get_string(y, v, package_keys[r], fields[r]);
 		if (r < 0)
@@ -463,6 +494,7 @@ void appconfig_release(struct appconfig *c)
 	free(c->package.maintainer);
 	free(c->package.url);
 	free(c->package.vendor);
+	free(c->package.user);
 	for (size_t i = 0; i < c->package.nexternal; i++) {
 		free(c->package.external[i].name);
 		for (int k = 0; k < EXTMAP_NCOLS; k++)

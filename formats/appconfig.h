@@ -11,6 +11,7 @@
  *     worker: {command: "celery -A app worker", count: 2}
  *   package: {summary, description, license, maintainer, url, vendor}  # strings
  *     external: {libfoo: {debian: libfoo2, rpm: foo-libs}}  # OS package names
+ *     user: my-app             # system user (and group) the units run as
  *
  * Scalars are taken verbatim (no YAML 1.1 typing: `version: 1.10` is the
  * string "1.10"); a plain `~`, `null` or empty value counts as missing and
@@ -55,6 +56,11 @@ struct appconfig_external {
 
 struct appconfig_package {
 	char *summary, *description, *license, *maintainer, *url, *vendor; /* NULL: absent */
+	/* `user`: the system user, and group of the same name, that the OS
+	 * packages create when missing and whose systemd units run as it
+	 * (issue #9); useradd's portable names, [a-z_][a-z0-9_-]{0,31}.
+	 * NULL: absent (units run as root, no scriptlet). Bundles ignore it. */
+	char *user;
 	size_t nexternal; /* `external`, in file order */
 	struct appconfig_external *external;
 };

@@ -24,7 +24,8 @@ static void full(void **state)
 			   "package:\n"
 			   "  summary: A demo\n"
 			   "  license: MIT\n"
-			   "  url: https://example.org\n";
+			   "  url: https://example.org\n"
+			   "  user: _my-app0\n";
 	struct appconfig c;
 	struct ab_err err = AB_ERR_INIT;
 	assert_int_equal(appconfig_parse(ab_str_from(yaml), "appbuild.yaml", &c, &err), 0);
@@ -48,6 +49,7 @@ static void full(void **state)
 	assert_string_equal(c.package.license, "MIT");
 	assert_string_equal(c.package.url, "https://example.org");
 	assert_null(c.package.vendor);
+	assert_string_equal(c.package.user, "_my-app0");
 	appconfig_release(&c);
 	ab_err_release(&err);
 }
@@ -157,6 +159,31 @@ static const struct error_case error_cases[] = {
 	{ "package: {licence: MIT}\n",
 	  "appbuild.yaml:1:11: error: unknown key 'licence' in 'package'",
 	  "did you mean 'license'?" },
+	/* package: user: useradd's portable names */
+	{ "package:\n  user: Web\n",
+	  "appbuild.yaml:2:9: error: invalid user name 'Web' (lowercase letters, digits, '_' and "
+	  "'-', starting with a letter or '_', at most 32)",
+	  NULL },
+	{ "package: {user: 1web}\n",
+	  "appbuild.yaml:1:17: error: invalid user name '1web' (lowercase letters, digits, '_' and "
+	  "'-', starting with a letter or '_', at most 32)",
+	  NULL },
+	{ "package: {user: -web}\n", "appbuild.yaml:1:17: error: invalid user name '-web' "
+				   "(lowercase letters, digits, '_' and '-', starting with a letter or "
+				   "'_', at most 32)", NULL },
+	{ "package: {user: 'a b'}\n", "appbuild.yaml:1:17: error: invalid user name 'a b' "
+				    "(lowercase letters, digits, '_' and '-', starting with a letter "
+				    "or '_', at most 32)", NULL },
+	{ "package: {user: web$}\n", NULL, NULL },
+	{ "package: {user: abcdefghijklmnopqrstuvwxyz0123456}\n",
+	  "appbuild.yaml:1:17: error: invalid user name 'abcdefghijklmnopqrstuvwxyz0123456' "
+	  "(lowercase letters, digits, '_' and '-', starting with a letter or '_', at most 32)",
+	  NULL },
+	{ "package:\n  user:\n",
+	  "appbuild.yaml:2:8: error: expected a string for 'user', got null", NULL },
+	{ "package:\n  user: [a]\n",
+	  "appbuild.yaml:2:9: error: expected a string for 'user', got a sequence", NULL },
+	{ "package: {user: a, user: b}\n", "appbuild.yaml:1:20: error: duplicate key 'user'", NULL },
 	/* package: external: (extmap overrides) */
 	{ "package:\n  external:\n    -lib: x\n",
 	  "appbuild.yaml:3:5: error: invalid external dependency name '-lib' (letters, digits, '.', "

@@ -343,6 +343,7 @@ static void render_options(void **state)
 	ab_buf_reset(&b);
 	ab_buf_adds(&b, f.v[2].text.buf);
 	tu_expect_contains(&b, "\nUser=www-data\n");
+	assert_null(strstr(b.buf, "Group="));
 	/* web has no instance to be ordered after */
 	assert_null(strstr(b.buf, "After="));
 	/* and the target does not want it */
@@ -351,6 +352,22 @@ static void render_options(void **state)
 			    "# (SPEC.md, \"Rendering for other supervisors\"); do not edit.\n"
 			    "[Unit]\nDescription=demo\nWants=demo-worker.service\n\n"
 			    "[Install]\nWantedBy=multi-user.target\n");
+	svcrender_files_release(&f);
+
+	/* a group: systemd Group=, circus gid */
+	o.group = "www";
+	if (svcrender_render(&o, procs, 2, &f, &err) < 0)
+		fail_msg("%s", err.msg.buf);
+	ab_buf_reset(&b);
+	ab_buf_adds(&b, f.v[1].text.buf);
+	tu_expect_contains(&b, "\nUser=www-data\nGroup=www\n");
+	svcrender_files_release(&f);
+	o.kind = SVCRENDER_CIRCUS;
+	if (svcrender_render(&o, procs, 2, &f, &err) < 0)
+		fail_msg("%s", err.msg.buf);
+	ab_buf_reset(&b);
+	ab_buf_adds(&b, f.v[0].text.buf);
+	tu_expect_contains(&b, "\nuid = www-data\ngid = www\n");
 	ab_buf_release(&b);
 	svcrender_files_release(&f);
 	ab_err_release(&err);
@@ -364,7 +381,7 @@ static char *argv_utf8[] = { "/bin/x", "\xff", NULL };
 
 static const struct {
 	enum svcrender_kind kind;
-	const char *app, *root, *user; /* NULL: "demo", "/opt/demo", none */
+	const char *app, *root, *user, *group; /* NULL: "demo", "/opt/demo", none, none */
 	char **argv;                   /* replaces web's command */
 	struct supconf_env env;        /* added to web's environment when name is set */
 	const char *directory;         /* replaces web's directory */
@@ -432,6 +449,10 @@ static const struct {
 	  .msg = "cannot render for circus: app name is not [A-Za-z0-9._-]{1,64}" },
 	{ SVCRENDER_SYSTEMD, .user = "Bad User", .code = AB_E_INVALID,
 	  .msg = "cannot render for systemd: user is not a valid user name" },
+	{ SVCRENDER_SYSTEMD, .group = "-g", .code = AB_E_INVALID,
+	  .msg = "cannot render for systemd: group is not a valid group name" },
+	{ SVCRENDER_SUPERVISORD, .user = "web", .group = "web", .code = AB_E_UNSUPPORTED,
+	  .msg = "cannot render for supervisord: it cannot set a group" },
 };
 
 static void render_errors(void **state)
@@ -460,6 +481,7 @@ static void render_errors(void **state)
 			.app = error_cases[c].app ? error_cases[c].app : "demo",
 			.root = error_cases[c].root ? error_cases[c].root : "/opt/demo",
 			.user = error_cases[c].user,
+			.group = error_cases[c].group,
 		};
 		/* a failure leaves what *out already held untouched */
 		struct svcrender_files f = SVCRENDER_FILES_INIT;
