@@ -431,8 +431,14 @@ static void *dist_worker(void *arg)
 	struct dist_job *j = arg;
 	struct install_opts io = { j->o->py, j->root, 1, j->o->out, NULL };
 	struct ab_buf py = AB_BUF_INIT;
+	/* Debian: "#!PREFIX/bin/python" (lintian warns unusual-interpreter);
+	 * RPM: install.h's /bin/sh trampoline, since rpmlint calls any
+	 * interpreter outside /usr, /bin, /sbin an error
+	 * (wrong-script-interpreter). It runs the `python` next to the script,
+	 * PREFIX/bin/python, so the venv's site-packages are used. */
 	ab_buf_addf(&py, "%s/%s/python", j->s->prefix, j->o->py->scripts);
-	io.script_python = py.buf;
+	if (j->s->family == OSVER_DEB)
+		io.script_python = py.buf;
 	j->r = env_dirs(j->o->py, j->root, &j->err);
 	if (j->r >= 0)
 		j->r = install_wheel(&io, &j->w, &j->err);
@@ -588,8 +594,16 @@ static int make_units(struct pkgset *s, const struct pkgset_opts *o, const char 
 	if (r < 0)
 		goto out;
 	ab_buf_addf(&tpl, "%s/templates", o->app->dir);
+	/* appbuild.yaml's package.user: the user the scriptlets create, and
+	 * its group of the same name (adduser --group, groupadd) */
+	const char *user = o->app->has_config ? o->app->config.package.user : NULL;
 	struct svcrender_opts so = {
-		SVCRENDER_SYSTEMD, o->app->name, s->prefix, NULL, NULL, tpl.buf
+		.kind = SVCRENDER_SYSTEMD,
+		.app = o->app->name,
+		.root = s->prefix,
+		.user = user,
+		.template_dir = tpl.buf,
+		.group = user,
 	};
 	r = svcrender_write(&so, sc.procs, sc.nprocs, dir.buf, err);
 out:
@@ -669,6 +683,41 @@ static int copy_stripped(const char *src, const char *dst, struct ab_err *err)
 	return r;
 }
 
+/* The app's bin/wsgiapp is imported, never executed: lib/wsgiapp.py loads
+ * it (gunicorn wsgiapp:application, lib/appbuild_wsgiref.py), with
+ * PREFIX/bin/python. Its "#!/usr/bin/env python3" line is an rpmlint error
+ * (env-script-interpreter; wrong-script-interpreter for "#!PREFIX/bin/
+ * python", outside /usr) and a non-executable file with a "#!/..." line is
+ * another (non-executable-script): the packages hold it 0644 with the "#!"
+ * line turned into a comment, so line numbers and the module docstring stay
+ * the app's. Run by hand: PREFIX/bin/python PREFIX/app/bin/wsgiapp. */
+static int unshebang_wsgiapp(const char *prefix, const char *root, struct ab_err *err)
+{
+	struct ab_buf p = AB_BUF_INIT, text = AB_BUF_INIT, out = AB_BUF_INIT;
+	struct stat st;
+	int r = 0;
+	ab_buf_addf(&p, "%s/app/bin/wsgiapp", root);
+	if (lstat(p.buf, &st) < 0 || !S_ISREG(st.st_mode))
+		goto out; /* checked by appbuild check; a symlink is the target's */
+	r = read_file(p.buf, &text, err);
+	if (r < 0)
+		goto out;
+	if (text.len >= 2 && text.buf[0] == '#' && text.buf[1] == '!') {
+		/* still one line: "# appbuild: ...; was: #!/usr/bin/env python3" */
+		ab_buf_addf(&out, "# appbuild: imported through %s/lib/wsgiapp.py; was: ", prefix);
+		ab_buf_add(&out, text.buf, text.len);
+	} else {
+		ab_buf_add(&out, text.buf, text.len);
+	}
+	unlink(p.buf);
+	r = write_file(p.buf, out.buf, out.len, 0644, err);
+out:
+	ab_buf_release(&p);
+	ab_buf_release(&text);
+	ab_buf_release(&out);
+	return r;
+}
+
 /* The app's part of the tree at ROOT (= TREE/PREFIX). */
 static int make_app(struct pkgset *s, const struct pkgset_opts *o, const char *tree,
 		    const char *root, const char *const *envroots, size_t nenvroots,
@@ -689,6 +738,8 @@ static int make_app(struct pkgset *s, const struct pkgset_opts *o, const char *t
 	ab_buf_reset(&p);
 	ab_buf_addf(&p, "%s/app", root);
 	r = bundle_copy_app(app->dir, p.buf, err);
+	if (r >= 0)
+		r = unshebang_wsgiapp(s->prefix, root, err);
 	if (r < 0)
 		goto out;
 	enum appconfig_supervisor sv =
@@ -856,6 +907,7 @@ static void describe_app(struct pkgset *s, const struct pkgset_opts *o, struct p
 	pk->maintainer = cp && cp->maintainer ? adup(s, cp->maintainer) : DEFAULT_MAINTAINER;
 	pk->arch_independent = !o->supervisor;
 	pk->has_units = true;
+	pk->user = cp ? adup(s, cp->user) : NULL;
 }
 
 int pkgset_build(struct pkgset *s, const struct pkgset_opts *o, struct ab_err *err)

@@ -22,9 +22,16 @@
  *                                     installed for its final place,
  *                                     P/lib/python3.X/site-packages/...,
  *                                     scripts in P/bin/ starting with
- *                                     "#!P/bin/python". Version: the pin.
+ *                                     "#!P/bin/python" (DEB) or the /bin/sh
+ *                                     trampoline of install.h (RPM:
+ *                                     rpmlint refuses interpreters outside
+ *                                     /usr, /bin, /sbin). Version: the pin.
  *   PKGSET_APP    NAME                the app: P/app/ (the app directory as
- *                                     bundle_copy_app copies it), P/bin/launch,
+ *                                     bundle_copy_app copies it, but
+ *                                     bin/wsgiapp 0644 with its "#!" line
+ *                                     made a comment: it is imported, and
+ *                                     rpmlint refuses "#!/usr/bin/env"),
+ *                                     P/bin/launch,
  *                                     P/etc/supervisor.yaml, P/lib/wsgiapp.py,
  *                                     P/lib/appbuild_wsgiref.py, P/appbuild.json,
  *                                     P/sbom.cdx.json, and one systemd unit per
@@ -157,11 +164,13 @@ struct pkgset_pkg {
 	/* Thread-safe scratch for a back end (e.g. the written file's path);
 	 * pkgset never touches it. Added for pkg_rpm/pkg_deb. */
 	void *backend;
-	/* The system user the app's processes run as, created before install
-	 * when missing (RPM %pre: groupadd -r / useradd -r, home the prefix,
-	 * shell /sbin/nologin; never removed, as Fedora's guidelines say);
-	 * NULL: none. [a-z_][a-z0-9_-]{0,31}. Added for pkg_rpm (issue #9):
-	 * NEEDSWORK(#9): set from appbuild.yaml once it has the key. */
+	/* The system user the app's processes run as, with a group of the
+	 * same name (the units' User= and Group=), created when missing (RPM
+	 * %pre: groupadd -r / useradd -r, home the prefix, shell /sbin/nologin;
+	 * Debian postinst: adduser --system --group, home /nonexistent); never
+	 * removed, as Fedora's and Debian's guidelines say. APP/SINGLE only,
+	 * from appbuild.yaml's package.user; NULL: none (units run as root,
+	 * no scriptlet). [a-z_][a-z0-9_-]{0,31}. */
 	const char *user;
 };
 
