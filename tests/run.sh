@@ -9,7 +9,7 @@
 # each (a quoted command line); --cli: end-to-end scripts, one test each.
 # ../shared missing is a failure, not a skip.
 #
-# CLI scripts run CLI_JOBS at a time (default 2: most of their time is spent
+# CLI scripts run CLI_JOBS at a time (default 3: most of their time is spent
 # waiting on Python, gunicorn and sockets), after the ones that hold the line
 # `# test: serial` (they change the system, e.g. through apt, or measure
 # time) have run alone; results are printed in the order given, with each
@@ -102,7 +102,7 @@ if [ -f "$clidir/all" ]; then
 		sh -c "$cli_one" sh "$t" "$clidir"
 	done <"$clidir/serial"
 	[ -f "$clidir/parallel" ] &&
-		xargs -P "${CLI_JOBS:-2}" -I{} sh -c "$cli_one" sh {} "$clidir" <"$clidir/parallel"
+		xargs -P "${CLI_JOBS:-3}" -I{} sh -c "$cli_one" sh {} "$clidir" <"$clidir/parallel"
 	while read -r t; do
 		name=$(basename "$t" .sh)
 		read -r rc secs <"$clidir/$name.rc" || { rc=1 secs=0; }
