@@ -18,9 +18,11 @@
 #include "builder/bundle.h"
 #include "builder/elfscan.h"
 #include "builder/install.h"
+#include "builder/pep517.h"
 #include "builder/supervisor/supconf.h"
 #include "builder/svcrender.h"
 #include "formats/core/mem.h"
+#include "formats/distfile.h"
 #include "formats/extmap.h"
 #include "formats/metadata.h"
 
@@ -319,6 +321,30 @@ static int add_external_deps(struct pkgset *s, const struct pkgset_opts *o,
 	extmap_deps_release(&md);
 	extmap_release(&m);
 	return r;
+}
+
+/* The shipped bin/appbuild-supervisor links libc and libyaml only (the
+ * Makefile links it so): the package holding it depends on libyaml, unless
+ * external-dependencies.txt named it. Debian: the library's package from
+ * the table; RPM: the soname capability rpm's own dependency generator
+ * would write (`libyaml-0.so.2()(64bit)`; rpmlint calls a package name
+ * there explicit-lib-dependency). The supervisor is built for this host. */
+static void add_supervisor_dep(struct pkgset *s, const struct pkgset_opts *o,
+			       const struct extmap_target *t, struct deps_builder *b,
+			       const struct deps_builder *ext)
+{
+	static const char soname[] = "libyaml-0.so.2";
+	if (!o->supervisor)
+		return;
+	const char *pkg = o->family == OSVER_RPM
+				  ? (sizeof(void *) == 8 ? "libyaml-0.so.2()(64bit)" : soname)
+				  : extmap_package(extmap_builtin(), soname, t, NULL);
+	if (!pkg)
+		return;
+	for (size_t k = 0; k < ext->n; k++)
+		if (ext->v[k].name && !strcmp(ext->v[k].name, pkg))
+			return;
+	add_dep(b, (struct pkgset_dep){ PKGSET_DEP_EXTERNAL, ab_arena_strdup(&s->arena, pkg), 0, NULL, 0, soname });
 }
 
 /* ------------------------------------------------------------------ */
@@ -735,6 +761,12 @@ static int make_app(struct pkgset *s, const struct pkgset_opts *o, const char *t
 	}
 	if (r < 0)
 		goto out;
+	/* the environment only, as the bundle scans venv/: first, so that in
+	 * single mode (envroots[0] == root) neither the app's files nor the
+	 * supervisor are counted, and appbuild.json is the set's */
+	r = scan_env(envroots, nenvroots, &libs, err);
+	if (r < 0)
+		goto out;
 	ab_buf_reset(&p);
 	ab_buf_addf(&p, "%s/app", root);
 	r = bundle_copy_app(app->dir, p.buf, err);
@@ -786,8 +818,6 @@ static int make_app(struct pkgset *s, const struct pkgset_opts *o, const char *t
 	}
 	if (r >= 0)
 		r = make_units(s, o, tree, root, bins, nbins, err);
-	if (r >= 0)
-		r = scan_env(envroots, nenvroots, &libs, err);
 	if (r < 0)
 		goto out;
 	struct appmeta m = { app, o->py, o->plan, o->mtime, o->commit, &libs, "", false };
@@ -835,11 +865,11 @@ static char *afmt(struct pkgset *s, const char *fmt, ...)
 /* The glibc version a wheel's tags promise to need at most (pkgset.h,
  * PKGSET_DEP_LIBC): the lowest over its glibc tags, as `maj*1000+min`;
  * 0 when none (pure, musl). `host`: the target's glibc ("2.36"). */
-static unsigned wheel_glibc(const struct index_candidate *c, const char *host)
+static unsigned wheel_glibc(const struct tag_set *tags, const char *host)
 {
 	unsigned best = 0;
-	for (size_t k = 0; k < c->tags.n; k++) {
-		const char *p = c->tags.tags[k].platform;
+	for (size_t k = 0; k < tags->n; k++) {
+		const char *p = tags->tags[k].platform;
 		unsigned maj = 0, min = 0;
 		if (sscanf(p, "manylinux_%u_%u_", &maj, &min) == 2)
 			;
@@ -879,12 +909,12 @@ static void add_libc_dep(struct pkgset *s, struct deps_builder *b, unsigned v)
 	add_dep(b, (struct pkgset_dep){ PKGSET_DEP_LIBC, NULL, 0, cl, 1, NULL });
 }
 
-static bool pure_wheel(const struct index_candidate *c)
+static bool pure_wheel(const struct tag_set *tags)
 {
-	for (size_t k = 0; k < c->tags.n; k++)
-		if (strcmp(c->tags.tags[k].platform, "any"))
+	for (size_t k = 0; k < tags->n; k++)
+		if (strcmp(tags->tags[k].platform, "any"))
 			return false;
-	return c->tags.n > 0;
+	return tags->n > 0;
 }
 
 static void describe_app(struct pkgset *s, const struct pkgset_opts *o, struct pkgset_pkg *pk)
@@ -915,6 +945,7 @@ int pkgset_build(struct pkgset *s, const struct pkgset_opts *o, struct ab_err *e
 	const struct app *app = o->app;
 	const struct lock *l = &o->plan->lock;
 	struct dist_job *jobs = NULL;
+	struct install_direct_url *du = NULL; /* the direct references' PEP 610 records */
 	unsigned *glibc = NULL;
 	struct deps_builder db = { NULL, 0, 0 }, ext = { NULL, 0, 0 };
 	const char **bins = NULL, **envroots = NULL;
@@ -1026,46 +1057,66 @@ int pkgset_build(struct pkgset *s, const struct pkgset_opts *o, struct ab_err *e
 
 	/* fetch every wheel (hash-checked against the lock) */
 	jobs = ab_xcalloc(l->n + 1, sizeof(*jobs));
+	du = ab_xcalloc(l->n + 1, sizeof(*du));
 	glibc = ab_xcalloc(l->n + 1, sizeof(*glibc));
 	unsigned single_glibc = o->supervisor ? host_glibc(o->py) : 0;
 	const char *host_libc =
 		o->py->libc && !strcmp(o->py->libc, "glibc") ? o->py->libc_version : NULL;
 	for (size_t i = 0; i < l->n; i++) {
 		const struct lock_pkg *lp = &l->pkgs[i];
-		const struct index_candidate *c = plan_best_file(o->plan, lp->name, lp->version);
-		if (!c || !c->wheel) {
-			r = ab_err_set(err, AB_E_UNSUPPORTED,
-				       "'%s %s' has no wheel for %s: building from source is not "
-				       "supported yet",
-				       lp->name, lp->version, o->plan->tgt.description);
-			goto out;
+		/* the pin's wheel: a direct reference's own (built from its
+		 * source tree when it is one), else the index file, an sdist
+		 * built through PEP 517 (or found built in the cache) */
+		const char *fname = NULL;
+		struct directref *dr = plan_direct(o->plan, lp->name);
+		if (dr) {
+			r = plan_direct_wheel(o->plan, dr, &du[i], err);
+			if (r < 0)
+				goto out;
+			wheels[i] = ab_xstrdup(dr->wheel);
+			fname = dr->wheel_filename;
+			jobs[i].w.direct_url = &du[i];
+		} else {
+			const struct index_candidate *c =
+				plan_best_file(o->plan, lp->name, lp->version);
+			if (!c) {
+				r = ab_err_set(err, AB_E_UNSUPPORTED, "'%s %s' has no file for %s",
+					       lp->name, lp->version, o->plan->tgt.description);
+				goto out;
+			}
+			const char **hashes = ab_xcalloc(lp->nfiles + 1, sizeof(*hashes));
+			size_t nh = 0;
+			for (size_t k = 0; k < lp->nfiles; k++)
+				if (lp->files[k].sha256)
+					hashes[nh++] = lp->files[k].sha256;
+			struct ab_buf path = AB_BUF_INIT;
+			fname = c->filename;
+			r = pep517_fetch_wheel(o->plan->build, c, hashes, nh, &path, &fname, err);
+			free(hashes);
+			wheels[i] = ab_buf_detach(&path);
+			if (r < 0)
+				goto out;
 		}
-		const char **hashes = ab_xcalloc(lp->nfiles + 1, sizeof(*hashes));
-		size_t nh = 0;
-		for (size_t k = 0; k < lp->nfiles; k++)
-			if (lp->files[k].sha256)
-				hashes[nh++] = lp->files[k].sha256;
-		struct ab_buf path = AB_BUF_INIT;
-		r = index_fetch_file(o->plan->ix, c, hashes, nh, &path, err);
-		free(hashes);
-		wheels[i] = ab_buf_detach(&path);
+		struct distfile_wheel dw;
+		r = distfile_wheel_parse(ab_str_from(fname), &dw, err);
 		if (r < 0)
 			goto out;
 		jobs[i].s = s;
 		jobs[i].o = o;
 		jobs[i].pk = o->single ? NULL : &s->pkgs[i + 1];
 		jobs[i].w.path = wheels[i];
-		jobs[i].w.filename = c->filename;
+		jobs[i].w.filename = adup(s, fname);
 		for (size_t k = 0; k < lp->nvia; k++)
 			jobs[i].w.requested = jobs[i].w.requested || !strncmp(lp->via[k], "-r ", 3);
 		ab_err_init(&jobs[i].err);
-		glibc[i] = wheel_glibc(c, host_libc);
+		glibc[i] = wheel_glibc(&dw.tags, host_libc);
 		if (glibc[i] > single_glibc)
 			single_glibc = glibc[i];
 		if (!o->single)
-			s->pkgs[i + 1].arch_independent = pure_wheel(c);
-		else if (!pure_wheel(c))
+			s->pkgs[i + 1].arch_independent = pure_wheel(&dw.tags);
+		else if (!pure_wheel(&dw.tags))
 			ap->arch_independent = false;
+		distfile_wheel_release(&dw);
 	}
 
 	/* the trees */
@@ -1126,6 +1177,7 @@ int pkgset_build(struct pkgset *s, const struct pkgset_opts *o, struct ab_err *e
 		add_libc_dep(s, &db, single_glibc);
 		for (size_t k = 0; k < ext.n; k++)
 			add_dep(&db, ext.v[k]);
+		add_supervisor_dep(s, o, &tgt, &db, &ext);
 		ap->deps = ab_arena_alloc(&s->arena, (db.n + 1) * sizeof(*db.v));
 		memcpy(ap->deps, db.v, db.n * sizeof(*db.v));
 		ap->ndeps = db.n;
@@ -1153,6 +1205,7 @@ int pkgset_build(struct pkgset *s, const struct pkgset_opts *o, struct ab_err *e
 			add_libc_dep(s, &db, o->supervisor ? host_glibc(o->py) : 0);
 			for (size_t k = 0; k < ext.n; k++)
 				add_dep(&db, ext.v[k]);
+			add_supervisor_dep(s, o, &tgt, &db, &ext);
 		}
 		pk->deps = ab_arena_alloc(&s->arena, (db.n + 1) * sizeof(*db.v));
 		memcpy(pk->deps, db.v, db.n * sizeof(*db.v));
@@ -1166,6 +1219,7 @@ out:
 		free(wheels[i]);
 	free(wheels);
 	free(jobs);
+	free(du);
 	free(glibc);
 	free(db.v);
 	free(ext.v);

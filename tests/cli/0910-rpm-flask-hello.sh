@@ -50,8 +50,9 @@ for want in "$P = 3.11-1" "$P-click = 8.1.3-1" "$P-flask = 2.2.2-1" "$P-gunicorn
 	"glibc >= 2.14"; do
 	grep -qxF "$want" "$T/req" || { cat "$T/req" >&2; fail "app does not require '$want'"; }
 done
-# nothing else but /bin/sh (its scriptlets) and glibc (the supervisor)
-others=$(grep -v "^$P\( \|-\)\|^python(abi) = 3.11\$\|^python3.11\$\|^glibc >= 2\.[0-9]*\$\|^/bin/sh\$" "$T/req")
+# nothing else but /bin/sh (its scriptlets), glibc and libyaml (the supervisor)
+grep -qx 'libyaml-0.so.2()(64bit)' "$T/req" || fail "app requires no libyaml: $(cat "$T/req")"
+others=$(grep -v "^$P\( \|-\)\|^python(abi) = 3.11\$\|^python3.11\$\|^glibc >= 2\.[0-9]*\$\|^/bin/sh\$\|^libyaml-0\.so\.2()(64bit)\$" "$T/req")
 [ -z "$others" ] || fail "app requires more: $others"
 rpm -qp --provides "$D/$APP" 2>/dev/null >"$T/prov"
 grep -qxF "flask-hello = 1-1" "$T/prov" || fail "app provides: $(cat "$T/prov")"
