@@ -10,22 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "formats/core/fs.h"
 #include "formats/core/mem.h"
 #include "templates/templates.h"
-
-static int read_file(const char *path, struct ab_buf *out, struct ab_err *err)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return ab_err_set(err, AB_E_IO, "cannot read '%s': %s", path, strerror(errno));
-	char chunk[65536];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		ab_buf_add(out, chunk, n);
-	int bad = ferror(f);
-	fclose(f);
-	return bad ? ab_err_set(err, AB_E_IO, "cannot read '%s'", path) : 0;
-}
 
 /* A template: DIR/templates/NAME when the app has one, else the built-in. */
 int appmeta_template(const struct app *app, const char *name, struct ab_buf *out,
@@ -35,7 +22,7 @@ int appmeta_template(const struct app *app, const char *name, struct ab_buf *out
 	int r = 0;
 	ab_buf_addf(&p, "%s/templates/%s", app->dir, name);
 	if (access(p.buf, F_OK) == 0) {
-		r = read_file(p.buf, out, err);
+		r = ab_read_file(p.buf, out, err);
 		goto out;
 	}
 	for (const struct template_file *t = templates_embedded; t->name; t++)

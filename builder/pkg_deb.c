@@ -16,60 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "formats/core/fs.h"
 #include "formats/core/mem.h"
 #include "formats/extmap.h"
 
 extern char **environ;
-
-static int io_fail(struct ab_err *err, const char *path, const char *what)
-{
-	int e = errno;
-	return ab_err_set(err, AB_E_IO, "cannot %s '%s': %s", what, path, strerror(e));
-}
-
-static int mkdir_p(const char *path, struct ab_err *err)
-{
-	char *p = ab_xstrdup(path);
-	int r = 0;
-	for (char *s = p + 1;; s++) {
-		if (*s && *s != '/')
-			continue;
-		char c = *s;
-		*s = 0;
-		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-			r = io_fail(err, p, "create directory");
-			break;
-		}
-		*s = c;
-		if (!c)
-			break;
-	}
-	free(p);
-	return r;
-}
-
-static int write_file(const char *path, const void *data, size_t n, struct ab_err *err)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return io_fail(err, path, "create");
-	const char *p = data;
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			int r = io_fail(err, path, "write");
-			close(fd);
-			return r;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	if (close(fd) < 0)
-		return io_fail(err, path, "write");
-	return 0;
-}
 
 /* gzip -9n of `data` (no name, no time stamp: reproducible, as dh_installchangelogs
  * and apt-ftparchive write them), appended to out. */
@@ -171,7 +122,7 @@ static int add_docs(const struct pkgset *s, const struct pkgset_pkg *pk, struct 
 {
 	struct ab_buf dir = AB_BUF_INIT, p = AB_BUF_INIT, text = AB_BUF_INIT, gz = AB_BUF_INIT;
 	ab_buf_addf(&dir, "%s/usr/share/doc/%s", pk->root, pk->name);
-	int r = mkdir_p(dir.buf, err);
+	int r = ab_mkdir_p(dir.buf, err);
 	if (r < 0)
 		goto out;
 	ab_buf_addf(&text,
@@ -187,7 +138,7 @@ static int add_docs(const struct pkgset *s, const struct pkgset_pkg *pk, struct 
 	ab_buf_addf(&text, "License: %s\n",
 		    pk->license ? pk->license : "see the upstream metadata");
 	ab_buf_addf(&p, "%s/copyright", dir.buf);
-	r = write_file(p.buf, text.buf, text.len, err);
+	r = ab_write_file(p.buf, text.buf, text.len, 0644, err);
 	if (r < 0)
 		goto out;
 	char date[64];
@@ -205,12 +156,12 @@ static int add_docs(const struct pkgset *s, const struct pkgset_pkg *pk, struct 
 	ab_buf_reset(&p);
 	ab_buf_addf(&p, "%s/changelog.Debian.gz", dir.buf);
 	if (r >= 0)
-		r = write_file(p.buf, gz.buf, gz.len, err);
+		r = ab_write_file(p.buf, gz.buf, gz.len, 0644, err);
 	if (r < 0)
 		goto out;
 	ab_buf_reset(&dir);
 	ab_buf_addf(&dir, "%s/usr/share/lintian/overrides", pk->root);
-	r = mkdir_p(dir.buf, err);
+	r = ab_mkdir_p(dir.buf, err);
 	if (r < 0)
 		goto out;
 	ab_buf_reset(&text);
@@ -219,7 +170,7 @@ static int add_docs(const struct pkgset *s, const struct pkgset_pkg *pk, struct 
 	ab_buf_addf(&text, "%s: dir-or-file-in-opt\n", pk->name);
 	ab_buf_reset(&p);
 	ab_buf_addf(&p, "%s/%s", dir.buf, pk->name);
-	r = write_file(p.buf, text.buf, text.len, err);
+	r = ab_write_file(p.buf, text.buf, text.len, 0644, err);
 out:
 	ab_buf_release(&dir);
 	ab_buf_release(&p);
@@ -401,7 +352,7 @@ static int run_capture(char *const *argv, const char *cwd, struct ab_buf *out, s
 {
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return io_fail(err, argv[0], "run");
+		return ab_io_fail(err, argv[0], "run");
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
@@ -441,9 +392,9 @@ static int put(const char *dir, const char *name, const struct ab_buf *data, str
 	struct ab_buf tmp = AB_BUF_INIT, dst = AB_BUF_INIT;
 	ab_buf_addf(&tmp, "%s/.%s.tmp", dir, name);
 	ab_buf_addf(&dst, "%s/%s", dir, name);
-	int r = write_file(tmp.buf, data->buf, data->len, err);
+	int r = ab_write_file(tmp.buf, data->buf, data->len, 0644, err);
 	if (r >= 0 && rename(tmp.buf, dst.buf) < 0)
-		r = io_fail(err, dst.buf, "rename a temporary file to");
+		r = ab_io_fail(err, dst.buf, "rename a temporary file to");
 	if (r < 0)
 		unlink(tmp.buf);
 	ab_buf_release(&tmp);
@@ -459,16 +410,16 @@ static int link_or_copy(const char *src, const char *dst, struct ab_err *err)
 	struct ab_buf data = AB_BUF_INIT;
 	int fd = open(src, O_RDONLY | O_CLOEXEC), r = 0;
 	if (fd < 0)
-		return io_fail(err, src, "read");
+		return ab_io_fail(err, src, "read");
 	char buf[65536];
 	ssize_t n;
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		ab_buf_add(&data, buf, (size_t)n);
 	close(fd);
 	if (n < 0)
-		r = io_fail(err, src, "read");
+		r = ab_io_fail(err, src, "read");
 	if (r >= 0)
-		r = write_file(dst, data.buf, data.len, err);
+		r = ab_write_file(dst, data.buf, data.len, 0644, err);
 	ab_buf_release(&data);
 	return r;
 }
@@ -476,7 +427,7 @@ static int link_or_copy(const char *src, const char *dst, struct ab_err *err)
 int pkg_deb_repo(const char *dir, char *const *debs, size_t ndebs, struct ab_err *err)
 {
 	struct ab_buf dst = AB_BUF_INIT, pk = AB_BUF_INIT, gz = AB_BUF_INIT, rel = AB_BUF_INIT;
-	int r = mkdir_p(dir, err);
+	int r = ab_mkdir_p(dir, err);
 	for (size_t i = 0; r >= 0 && i < ndebs; i++) {
 		const char *base = strrchr(debs[i], '/');
 		base = base ? base + 1 : debs[i];

@@ -21,6 +21,7 @@
 #include "builder/pep517.h"
 #include "builder/supervisor/supconf.h"
 #include "builder/svcrender.h"
+#include "formats/core/fs.h"
 #include "formats/core/mem.h"
 #include "formats/distfile.h"
 #include "formats/extmap.h"
@@ -32,78 +33,6 @@ extern char **environ;
 
 /* ------------------------------------------------------------------ */
 /* file system helpers */
-
-static int io_fail(struct ab_err *err, const char *path, const char *what)
-{
-	int e = errno;
-	return ab_err_set(err, AB_E_IO, "cannot %s '%s': %s", what, path, strerror(e));
-}
-
-static int mkdir_p(const char *path, struct ab_err *err)
-{
-	char *p = ab_xstrdup(path);
-	int r = 0;
-	for (char *s = p + 1;; s++) {
-		if (*s && *s != '/')
-			continue;
-		char c = *s;
-		*s = 0;
-		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-			r = io_fail(err, p, "create directory");
-			break;
-		}
-		*s = c;
-		if (!c)
-			break;
-	}
-	free(p);
-	return r;
-}
-
-static int write_file(const char *path, const char *data, size_t n, mode_t mode, struct ab_err *err)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0)
-		return io_fail(err, path, "create");
-	size_t off = 0;
-	while (off < n) {
-		ssize_t w = write(fd, data + off, n - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			int r = io_fail(err, path, "write");
-			close(fd);
-			return r;
-		}
-		off += (size_t)w;
-	}
-	if (fchmod(fd, mode) < 0 || close(fd) < 0)
-		return io_fail(err, path, "write");
-	return 0;
-}
-
-static int read_file(const char *path, struct ab_buf *out, struct ab_err *err)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return io_fail(err, path, "read");
-	char chunk[65536];
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int r = io_fail(err, path, "read");
-			close(fd);
-			return r;
-		}
-		if (n == 0)
-			break;
-		ab_buf_add(out, chunk, (size_t)n);
-	}
-	close(fd);
-	return 0;
-}
 
 /* What a walk of a package tree finds. */
 struct tree_info {
@@ -122,7 +51,7 @@ static int walk(struct ab_buf *path, struct tree_info *ti, struct ab_err *err)
 {
 	DIR *d = opendir(path->buf);
 	if (!d)
-		return io_fail(err, path->buf, "read directory");
+		return ab_io_fail(err, path->buf, "read directory");
 	size_t len = path->len, kept = 0;
 	int r = 0;
 	struct dirent *e;
@@ -133,14 +62,14 @@ static int walk(struct ab_buf *path, struct tree_info *ti, struct ab_err *err)
 		ab_buf_addf(path, "/%s", e->d_name);
 		struct stat st;
 		if (lstat(path->buf, &st) < 0) {
-			r = io_fail(err, path->buf, "stat");
+			r = ab_io_fail(err, path->buf, "stat");
 			break;
 		}
 		if (S_ISDIR(st.st_mode)) {
 			r = walk(path, ti, err);
 			if (r == 1) {
 				if (rmdir(path->buf) < 0)
-					r = io_fail(err, path->buf, "remove directory");
+					r = ab_io_fail(err, path->buf, "remove directory");
 				else
 					r = 0;
 				continue;
@@ -370,7 +299,7 @@ static int env_dirs(const struct interp *py, const char *root, struct ab_err *er
 	for (size_t i = 0; i < AB_ARRAY_SIZE(dirs) && r >= 0; i++) {
 		ab_buf_reset(&p);
 		ab_buf_addf(&p, "%s/%s", root, dirs[i]);
-		r = mkdir_p(p.buf, err);
+		r = ab_mkdir_p(p.buf, err);
 	}
 	ab_buf_release(&p);
 	return r;
@@ -396,7 +325,7 @@ static void describe_dist(struct pkgset *s, const struct pkgset_opts *o, struct 
 	}
 	if (dir)
 		closedir(dir);
-	if (read_file(p.buf, &text, NULL) == 0 &&
+	if (ab_read_file(p.buf, &text, NULL) == 0 &&
 	    metadata_parse(ab_buf_str(&text), 0, NULL, &md, NULL) == 0)
 		have = true;
 	struct ab_str sum = have ? ab_str_trim(md.summary) : AB_STR_NULL;
@@ -521,7 +450,7 @@ static int make_env(const struct pkgset_opts *o, const char *root, struct ab_err
 	ab_buf_addf(&p, "%s/lib64", root);
 	struct stat st;
 	if (lstat(p.buf, &st) == 0 && S_ISLNK(st.st_mode) && unlink(p.buf) < 0)
-		r = io_fail(err, p.buf, "remove");
+		r = ab_io_fail(err, p.buf, "remove");
 	ab_buf_release(&p);
 	return r;
 }
@@ -540,7 +469,7 @@ static int render_template(const struct app *app, const char *tpl, const char *d
 			if (v)
 				memmove(v + 11, v + 16, strlen(v + 16) + 1), out.len -= 5;
 		}
-		r = write_file(dest, out.buf, out.len, mode, err);
+		r = ab_write_file(dest, out.buf, out.len, mode, err);
 	}
 	ab_buf_release(&t);
 	ab_buf_release(&out);
@@ -616,7 +545,7 @@ static int make_units(struct pkgset *s, const struct pkgset_opts *o, const char 
 	}
 	resolve_programs(s, &sc, bins, nbins);
 	ab_buf_addf(&dir, "%s%s", tree, s->unit_dir);
-	r = mkdir_p(dir.buf, err);
+	r = ab_mkdir_p(dir.buf, err);
 	if (r < 0)
 		goto out;
 	ab_buf_addf(&tpl, "%s/templates", o->app->dir);
@@ -702,9 +631,9 @@ static int copy_stripped(const char *src, const char *dst, struct ab_err *err)
 		return 0;
 	unlink(dst);
 	struct ab_buf text = AB_BUF_INIT;
-	int r = read_file(src, &text, err);
+	int r = ab_read_file(src, &text, err);
 	if (r >= 0)
-		r = write_file(dst, text.buf, text.len, 0755, err);
+		r = ab_write_file(dst, text.buf, text.len, 0755, err);
 	ab_buf_release(&text);
 	return r;
 }
@@ -725,7 +654,7 @@ static int unshebang_wsgiapp(const char *prefix, const char *root, struct ab_err
 	ab_buf_addf(&p, "%s/app/bin/wsgiapp", root);
 	if (lstat(p.buf, &st) < 0 || !S_ISREG(st.st_mode))
 		goto out; /* checked by appbuild check; a symlink is the target's */
-	r = read_file(p.buf, &text, err);
+	r = ab_read_file(p.buf, &text, err);
 	if (r < 0)
 		goto out;
 	if (text.len >= 2 && text.buf[0] == '#' && text.buf[1] == '!') {
@@ -736,7 +665,7 @@ static int unshebang_wsgiapp(const char *prefix, const char *root, struct ab_err
 		ab_buf_add(&out, text.buf, text.len);
 	}
 	unlink(p.buf);
-	r = write_file(p.buf, out.buf, out.len, 0644, err);
+	r = ab_write_file(p.buf, out.buf, out.len, 0644, err);
 out:
 	ab_buf_release(&p);
 	ab_buf_release(&text);
@@ -757,7 +686,7 @@ static int make_app(struct pkgset *s, const struct pkgset_opts *o, const char *t
 	for (size_t i = 0; i < AB_ARRAY_SIZE(dirs) && r >= 0; i++) {
 		ab_buf_reset(&p);
 		ab_buf_addf(&p, "%s/%s", root, dirs[i]);
-		r = mkdir_p(p.buf, err);
+		r = ab_mkdir_p(p.buf, err);
 	}
 	if (r < 0)
 		goto out;
@@ -825,14 +754,14 @@ static int make_app(struct pkgset *s, const struct pkgset_opts *o, const char *t
 	appmeta_manifest(&m, &text);
 	ab_buf_reset(&p);
 	ab_buf_addf(&p, "%s/appbuild.json", root);
-	r = write_file(p.buf, text.buf, text.len, 0644, err);
+	r = ab_write_file(p.buf, text.buf, text.len, 0644, err);
 	if (r < 0)
 		goto out;
 	ab_buf_reset(&text);
 	appmeta_sbom(&m, &text);
 	ab_buf_reset(&p);
 	ab_buf_addf(&p, "%s/sbom.cdx.json", root);
-	r = write_file(p.buf, text.buf, text.len, 0644, err);
+	r = ab_write_file(p.buf, text.buf, text.len, 0644, err);
 out:
 	elfscan_release(&libs);
 	ab_buf_release(&p);

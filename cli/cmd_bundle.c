@@ -30,6 +30,7 @@
 #include "builder/svcrender.h"
 #include "cli/cli.h"
 #include "cli/planopts.h"
+#include "formats/core/fs.h"
 #include "formats/core/mem.h"
 #include "formats/names.h"
 
@@ -107,71 +108,6 @@ static void phase(struct bctx *b, const char *what)
 	b->c0 = cpu;
 }
 
-static int io_fail(struct ab_err *err, const char *path, const char *what)
-{
-	int e = errno;
-	int r = ab_err_set(err, AB_E_IO, "cannot %s '%s': %s", what, path, strerror(e));
-	return r;
-}
-
-static int mkdir_p(const char *path, struct ab_err *err)
-{
-	char *p = ab_xstrdup(path);
-	int r = 0;
-	for (char *s = p + 1; ; s++) {
-		if (*s && *s != '/')
-			continue;
-		char c = *s;
-		*s = 0;
-		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-			r = io_fail(err, p, "create directory");
-			break;
-		}
-		*s = c;
-		if (!c)
-			break;
-	}
-	free(p);
-	return r;
-}
-
-static int write_file(const char *path, const char *data, size_t n, mode_t mode,
-		      struct ab_err *err)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0)
-		return io_fail(err, path, "create");
-	size_t off = 0;
-	while (off < n) {
-		ssize_t w = write(fd, data + off, n - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			int r = io_fail(err, path, "write");
-			close(fd);
-			return r;
-		}
-		off += (size_t)w;
-	}
-	if (fchmod(fd, mode) < 0 || close(fd) < 0)
-		return io_fail(err, path, "write");
-	return 0;
-}
-
-static int read_file(const char *path, struct ab_buf *out, struct ab_err *err)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return io_fail(err, path, "read");
-	char chunk[65536];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		ab_buf_add(out, chunk, n);
-	int bad = ferror(f);
-	fclose(f);
-	return bad ? io_fail(err, path, "read") : 0;
-}
-
 static int render_to(struct bctx *b, const char *tpl, const char *dest, const char *const *kv,
 		     mode_t mode, struct ab_err *err)
 {
@@ -181,7 +117,7 @@ static int render_to(struct bctx *b, const char *tpl, const char *dest, const ch
 		goto out;
 	appmeta_render(t.buf, kv, &o);
 	ab_buf_addf(&path, "%s/%s", b->stage, dest);
-	r = write_file(path.buf, o.buf, o.len, mode, err);
+	r = ab_write_file(path.buf, o.buf, o.len, mode, err);
 out:
 	ab_buf_release(&t);
 	ab_buf_release(&o);
@@ -195,7 +131,7 @@ static int supervisor_path(struct ab_buf *out, struct ab_err *err)
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n < 0)
-		return io_fail(err, "/proc/self/exe", "read");
+		return ab_io_fail(err, "/proc/self/exe", "read");
 	self[n] = 0;
 	char *slash = strrchr(self, '/');
 	if (slash)
@@ -214,10 +150,10 @@ static int copy_supervisor(struct bctx *b, struct ab_err *err)
 	struct ab_buf src = AB_BUF_INIT, data = AB_BUF_INIT, dst = AB_BUF_INIT;
 	int r = supervisor_path(&src, err);
 	if (r >= 0)
-		r = read_file(src.buf, &data, err);
+		r = ab_read_file(src.buf, &data, err);
 	if (r >= 0) {
 		ab_buf_addf(&dst, "%s/bin/appbuild-supervisor", b->stage);
-		r = write_file(dst.buf, data.buf, data.len, 0755, err);
+		r = ab_write_file(dst.buf, data.buf, data.len, 0755, err);
 	}
 	ab_buf_release(&src);
 	ab_buf_release(&data);
@@ -490,7 +426,7 @@ static int write_meta(struct bctx *b, const char *name, struct ab_err *err)
 	else
 		appmeta_sbom(&m, &text);
 	ab_buf_addf(&path, "%s/%s", b->stage, name);
-	int r = write_file(path.buf, text.buf, text.len, 0644, err);
+	int r = ab_write_file(path.buf, text.buf, text.len, 0644, err);
 	ab_buf_release(&path);
 	ab_buf_release(&text);
 	return r;
@@ -504,7 +440,7 @@ static int stage_tree(struct bctx *b, struct ab_err *err)
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(*dirs) && r >= 0; i++) {
 		ab_buf_reset(&p);
 		ab_buf_addf(&p, "%s/%s", b->stage, dirs[i]);
-		r = mkdir_p(p.buf, err);
+		r = ab_mkdir_p(p.buf, err);
 	}
 	if (r < 0)
 		goto out;
@@ -645,7 +581,7 @@ int cmd_bundle(struct cmd_ctx *ctx, struct ab_err *err)
 	bundle_stage_parent(stage_size(&b), &stage);
 	ab_buf_adds(&stage, "/appbuild-bundle-XXXXXX");
 	if (!mkdtemp(stage.buf)) {
-		r = io_fail(err, stage.buf, "create directory");
+		r = ab_io_fail(err, stage.buf, "create directory");
 		goto out;
 	}
 	have_stage = true;
@@ -658,7 +594,7 @@ int cmd_bundle(struct cmd_ctx *ctx, struct ab_err *err)
 		char *slash = strrchr(dir, '/');
 		if (slash && slash != dir) {
 			*slash = 0;
-			r = mkdir_p(dir, err);
+			r = ab_mkdir_p(dir, err);
 		}
 		free(dir);
 		if (r < 0)

@@ -27,6 +27,7 @@
 #include "builder/sdist.h"
 #include "cli/cli.h"
 #include "cli/planopts.h"
+#include "formats/core/fs.h"
 #include "formats/core/mem.h"
 
 struct pkg_opts {
@@ -109,28 +110,6 @@ static char *supervisor_path(void)
 		return NULL;
 	}
 	return ab_buf_detach(&b);
-}
-
-static int mkdir_p(const char *path, struct ab_err *err)
-{
-	char *p = ab_xstrdup(path);
-	int r = 0;
-	for (char *s = p + 1;; s++) {
-		if (*s && *s != '/')
-			continue;
-		char c = *s;
-		*s = 0;
-		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-			r = ab_err_set(err, AB_E_IO, "cannot create directory '%s': %s", p,
-				       strerror(errno));
-			break;
-		}
-		*s = c;
-		if (!c)
-			break;
-	}
-	free(p);
-	return r;
 }
 
 /* -v: how long each step took ("deb: resolve 120 ms"), since the previous
@@ -232,7 +211,7 @@ static int run_pkg(struct cmd_ctx *ctx, enum osver_family family, struct ab_err 
 	if (r < 0)
 		goto out;
 	phase(out, &t0, "stage");
-	r = mkdir_p(outdir.buf, err);
+	r = ab_mkdir_p(outdir.buf, err);
 	if (r < 0)
 		goto out;
 	if (family == OSVER_DEB) {
