@@ -17,6 +17,7 @@
 
 #include "builder/cache.h"
 #include "builder/sdist.h"
+#include "formats/core/fs.h"
 #include "formats/core/mem.h"
 #include "formats/extmap.h"
 
@@ -306,40 +307,26 @@ static int hash_file(const char *path, char hex[65], struct ab_err *err)
 	return n < 0 ? ab_err_set(err, AB_E_IO, "cannot read '%s': %s", path, strerror(errno)) : 0;
 }
 
-static int collect(struct ab_buf *full, size_t root_len, struct fent **v, size_t *n, size_t *cap,
-		   struct ab_err *err)
+struct fents {
+	struct fent *v;
+	size_t n, cap;
+	struct ab_err *err;
+};
+
+/* Every non-empty regular file, hashed (the walk's order does not matter:
+ * link_duplicates sorts them on all of their fields). */
+static int collect(const struct ab_walk_entry *e, void *ctx)
 {
-	DIR *d = opendir(full->buf);
-	struct dirent *de;
-	size_t base = full->len;
-	int r = 0;
-	if (!d)
-		return ab_err_set(err, AB_E_IO, "cannot open directory '%s': %s", full->buf,
-				  strerror(errno));
-	while (r == 0 && (de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		ab_buf_truncate(full, base);
-		ab_buf_addf(full, "/%s", de->d_name);
-		struct stat st;
-		if (lstat(full->buf, &st) < 0) {
-			r = ab_err_set(err, AB_E_IO, "cannot stat '%s': %s", full->buf,
-				       strerror(errno));
-		} else if (S_ISDIR(st.st_mode)) {
-			r = collect(full, root_len, v, n, cap, err);
-		} else if (S_ISREG(st.st_mode) && st.st_size > 0) {
-			AB_GROW(*v, *cap, *n + 1);
-			struct fent *e = &(*v)[(*n)++];
-			e->rel = ab_xstrdup(full->buf + root_len);
-			e->size = st.st_size;
-			/* as rpmbuild_build will make it (its touch_tree) */
-			e->mode = (st.st_mode & 0111) ? 0755 : 0644;
-			r = hash_file(full->buf, e->hex, err);
-		}
-	}
-	closedir(d);
-	ab_buf_truncate(full, base);
-	return r;
+	struct fents *fs = ctx;
+	if (!S_ISREG(e->st->st_mode) || e->st->st_size == 0)
+		return 0;
+	AB_GROW(fs->v, fs->cap, fs->n + 1);
+	struct fent *f = &fs->v[fs->n++];
+	f->rel = ab_xstrdup(e->rel);
+	f->size = e->st->st_size;
+	/* as rpmbuild_build will make it (its touch_one) */
+	f->mode = (e->st->st_mode & 0111) ? 0755 : 0644;
+	return hash_file(e->path, f->hex, fs->err);
 }
 
 /* rpmlint's files-duplicated-waste (an error past 100 kB: setuptools
@@ -350,13 +337,10 @@ static int collect(struct ab_buf *full, size_t root_len, struct fent **v, size_t
 static int link_duplicates(const struct pkgset_pkg *pk, struct ab_err *err)
 {
 	struct ab_buf full = AB_BUF_INIT, tmp = AB_BUF_INIT, a = AB_BUF_INIT;
-	struct fent *v = NULL;
-	size_t n = 0, cap = 0;
-	ab_buf_adds(&full, pk->root);
-	while (full.len > 1 && full.buf[full.len - 1] == '/')
-		ab_buf_truncate(&full, full.len - 1);
-	size_t root_len = full.len;
-	int r = collect(&full, root_len, &v, &n, &cap, err);
+	struct fents fs = { NULL, 0, 0, err };
+	int r = ab_walk(pk->root, 0, collect, &fs, err);
+	struct fent *v = fs.v;
+	size_t n = fs.n;
 	if (r == 0 && n)
 		qsort(v, n, sizeof(*v), fent_cmp);
 	for (size_t i = 0; r == 0 && i < n;) {

@@ -39,78 +39,45 @@ struct tree_info {
 	uint64_t size;
 	size_t nfiles;
 	/* "DIR MODULE\n" per *.py file, DIR relative to the prefix: the
-	 * byte-code the interpreter may write for it at run time. */
+	 * byte-code the interpreter may write for it at run time. In path
+	 * order (ab_walk's), so the maintainer scripts are reproducible. */
 	struct ab_buf pys;
 	size_t prefix_len; /* length of ROOT/PREFIX, to cut off */
+	struct ab_err *err;
 };
 
-/* Remove empty directories below `path` (a package would own them for
- * nothing) and count files, sizes and Python modules. Returns 1 when
- * `path` itself is left empty. */
-static int walk(struct ab_buf *path, struct tree_info *ti, struct ab_err *err)
+/* Remove empty directories below the root (a package would own them for
+ * nothing), a directory once its contents are done, so one that held only
+ * empty ones goes too; count files, sizes and Python modules. */
+static int survey_one(const struct ab_walk_entry *e, void *ctx)
 {
-	DIR *d = opendir(path->buf);
-	if (!d)
-		return ab_io_fail(err, path->buf, "read directory");
-	size_t len = path->len, kept = 0;
-	int r = 0;
-	struct dirent *e;
-	while (r >= 0 && (e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		ab_buf_truncate(path, len);
-		ab_buf_addf(path, "/%s", e->d_name);
-		struct stat st;
-		if (lstat(path->buf, &st) < 0) {
-			r = ab_io_fail(err, path->buf, "stat");
-			break;
-		}
-		if (S_ISDIR(st.st_mode)) {
-			r = walk(path, ti, err);
-			if (r == 1) {
-				if (rmdir(path->buf) < 0)
-					r = ab_io_fail(err, path->buf, "remove directory");
-				else
-					r = 0;
-				continue;
-			}
-			kept++;
-			continue;
-		}
-		kept++;
-		ti->nfiles++;
-		if (S_ISREG(st.st_mode)) {
-			ti->size += (uint64_t)st.st_size;
-			size_t n = strlen(e->d_name);
-			if (n > 3 && !strcmp(e->d_name + n - 3, ".py") && len > ti->prefix_len) {
-				const char *dir = path->buf + ti->prefix_len + 1;
-				ab_buf_addf(&ti->pys, "%.*s %.*s\n",
-					    (int)(len - ti->prefix_len - 1), dir, (int)(n - 3),
-					    e->d_name);
-			}
-		}
+	struct tree_info *ti = ctx;
+	if (S_ISDIR(e->st->st_mode)) {
+		if (e->post && rmdir(e->path) < 0 && errno != ENOTEMPTY && errno != EEXIST)
+			return ab_io_fail(ti->err, e->path, "remove directory");
+		return 0;
 	}
-	closedir(d);
-	ab_buf_truncate(path, len);
-	if (r < 0)
-		return r;
-	return kept == 0;
+	ti->nfiles++;
+	if (!S_ISREG(e->st->st_mode))
+		return 0;
+	ti->size += (uint64_t)e->st->st_size;
+	size_t n = strlen(e->name), len = (size_t)(e->name - e->path) - 1; /* its directory */
+	if (n > 3 && !strcmp(e->name + n - 3, ".py") && len > ti->prefix_len) {
+		const char *dir = e->path + ti->prefix_len + 1;
+		ab_buf_addf(&ti->pys, "%.*s %.*s\n", (int)(len - ti->prefix_len - 1), dir,
+			    (int)(n - 3), e->name);
+	}
+	return 0;
 }
 
 /* Sizes, counts and the pyclean fragment of a tree whose contents live
  * under ROOT/PREFIX; empty directories are removed. */
 static int survey(struct pkgset *s, struct pkgset_pkg *pk, struct ab_err *err)
 {
-	struct tree_info ti = { 0, 0, AB_BUF_INIT, 0 };
-	struct ab_buf path = AB_BUF_INIT;
-	ab_buf_addf(&path, "%s%s", pk->root, s->prefix);
-	ti.prefix_len = path.len;
-	ab_buf_reset(&path);
-	ab_buf_adds(&path, pk->root);
-	int r = walk(&path, &ti, err);
+	struct tree_info ti = { 0, 0, AB_BUF_INIT, strlen(pk->root) + strlen(s->prefix), err };
+	int r = ab_walk(pk->root, AB_WALK_POST, survey_one, &ti, err);
 	if (r < 0)
 		goto out;
-	r = 0;
 	pk->size = ti.size;
 	pk->nfiles = ti.nfiles;
 	bool app = pk->kind == PKGSET_APP || pk->kind == PKGSET_SINGLE;
@@ -141,7 +108,6 @@ static int survey(struct pkgset *s, struct pkgset_pkg *pk, struct ab_err *err)
 	}
 out:
 	ab_buf_release(&ti.pys);
-	ab_buf_release(&path);
 	return r;
 }
 

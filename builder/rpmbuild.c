@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "formats/core/fs.h"
 #include "formats/core/mem.h"
 
 /* Directories the OS owns: listing them would make the package claim
@@ -45,118 +46,71 @@ static bool is_config(const struct rpmbuild_pkg *p, const char *path)
 	return false;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
+struct files_ctx {
+	const struct rpmbuild_pkg *p;
+	struct ab_buf *out;
+	struct ab_err *err;
+};
 
-/* Appends %files lines for everything under full (a path inside the
- * buildroot; `rel` is its part after the buildroot, "" for the root). */
-static int list_files(const struct rpmbuild_pkg *p, struct ab_buf *full, size_t root_len,
-		      struct ab_buf *out, struct ab_err *err)
+/* One %files line per entry of the buildroot, in the walk's sorted order
+ * (the same tree gives the same spec). */
+static int list_one(const struct ab_walk_entry *e, void *ctx)
 {
-	DIR *d = opendir(full->buf);
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0, cap = 0, base = full->len;
+	struct files_ctx *fc = ctx;
+	const char *rel = e->rel;
+	/* rpm globs and expands macros in %files; only plain paths
+	 * are listed, '%' doubled. */
+	if (strpbrk(rel, "*?[]{}\"\\\n\r\t"))
+		return ab_err_set(fc->err, AB_E_UNSUPPORTED,
+				  "path '%s' has a character an RPM file list cannot hold", rel);
 	int r = 0;
-
-	if (!d)
-		return ab_err_set(err, AB_E_IO, "cannot open directory '%s': %s", full->buf,
-				  strerror(errno));
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		AB_GROW(names, cap, n + 1);
-		names[n++] = ab_xstrdup(de->d_name);
+	struct ab_buf q = AB_BUF_INIT;
+	for (const char *c = rel; *c; c++)
+		ab_buf_adds(&q, *c == '%' ? "%%" : (char[]){ *c, 0 });
+	if (S_ISDIR(e->st->st_mode)) {
+		if (!is_system_dir(rel))
+			ab_buf_addf(fc->out, "%%dir \"%s\"\n", q.buf);
+	} else if (S_ISREG(e->st->st_mode) || S_ISLNK(e->st->st_mode)) {
+		ab_buf_addf(fc->out, "%s\"%s\"\n",
+			    is_config(fc->p, rel) ? "%config(noreplace) " : "", q.buf);
+	} else {
+		r = ab_err_set(fc->err, AB_E_UNSUPPORTED,
+			       "'%s' is not a regular file, directory or symlink: a package "
+			       "cannot hold it",
+			       e->path);
 	}
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof(*names), name_cmp);
-	for (size_t i = 0; i < n && r == 0; i++) {
-		ab_buf_truncate(full, base);
-		ab_buf_addf(full, "/%s", names[i]);
-		const char *rel = full->buf + root_len;
-		struct stat st;
-		if (lstat(full->buf, &st) < 0) {
-			r = ab_err_set(err, AB_E_IO, "cannot stat '%s': %s", full->buf,
-				       strerror(errno));
-			break;
-		}
-		/* rpm globs and expands macros in %files; only plain paths
-		 * are listed, '%' doubled. */
-		if (strpbrk(rel, "*?[]{}\"\\\n\r\t")) {
-			r = ab_err_set(err, AB_E_UNSUPPORTED,
-				       "path '%s' has a character an RPM file list cannot hold", rel);
-			break;
-		}
-		struct ab_buf q = AB_BUF_INIT;
-		for (const char *c = rel; *c; c++)
-			ab_buf_adds(&q, *c == '%' ? "%%" : (char[]){ *c, 0 });
-		if (S_ISDIR(st.st_mode)) {
-			if (!is_system_dir(rel))
-				ab_buf_addf(out, "%%dir \"%s\"\n", q.buf);
-			r = list_files(p, full, root_len, out, err);
-		} else if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) {
-			ab_buf_addf(out, "%s\"%s\"\n", is_config(p, rel) ? "%config(noreplace) " : "",
-				    q.buf);
-		} else {
-			r = ab_err_set(err, AB_E_UNSUPPORTED,
-				       "'%s' is not a regular file, directory or symlink: a package "
-				       "cannot hold it",
-				       full->buf);
-		}
-		ab_buf_release(&q);
-	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	ab_buf_truncate(full, base);
+	ab_buf_release(&q);
 	return r;
 }
 
 /* rpm only clamps times newer than SOURCE_DATE_EPOCH and keeps modes as
  * found; setting every time and mode in the (prepared, builder-owned)
  * buildroot makes the package independent of when and under which umask
- * the tree was made, as the DEB writer is. */
-static int touch_tree(struct ab_buf *full, int64_t mtime, struct ab_err *err)
-{
-	const struct timespec ts[2] = { { (time_t)mtime, 0 }, { (time_t)mtime, 0 } };
-	DIR *d = opendir(full->buf);
-	struct dirent *de;
-	size_t base = full->len;
-	int r = 0;
+ * the tree was made, as the DEB writer is. The mode is set on the way in,
+ * the time on the way out (a directory's after its contents). */
+struct touch_ctx {
+	struct timespec ts[2];
+	struct ab_err *err;
+};
 
-	if (!d)
-		return ab_err_set(err, AB_E_IO, "cannot open directory '%s': %s", full->buf,
-				  strerror(errno));
-	while (r == 0 && (de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		ab_buf_truncate(full, base);
-		ab_buf_addf(full, "/%s", de->d_name);
-		struct stat st;
-		if (lstat(full->buf, &st) < 0) {
-			r = ab_err_set(err, AB_E_IO, "cannot stat '%s': %s", full->buf,
-				       strerror(errno));
-			break;
-		}
+static int touch_one(const struct ab_walk_entry *e, void *ctx)
+{
+	struct touch_ctx *tc = ctx;
+	mode_t m = e->st->st_mode;
+	if (!e->post) {
 		/* permissions normalized as in the DEB writer: directories and
 		 * executables 0755, other files 0644 */
-		mode_t perm = S_ISDIR(st.st_mode) || (st.st_mode & 0111) ? 0755 : 0644;
-		if (!S_ISLNK(st.st_mode) && (st.st_mode & 07777) != perm &&
-		    chmod(full->buf, perm) < 0)
-			r = ab_err_set(err, AB_E_IO, "cannot change the mode of '%s': %s",
-				       full->buf, strerror(errno));
-		if (r == 0 && S_ISDIR(st.st_mode))
-			r = touch_tree(full, mtime, err);
-		if (r == 0 && utimensat(AT_FDCWD, full->buf, ts, AT_SYMLINK_NOFOLLOW) < 0)
-			r = ab_err_set(err, AB_E_IO, "cannot set the time of '%s': %s", full->buf,
-				       strerror(errno));
+		mode_t perm = S_ISDIR(m) || (m & 0111) ? 0755 : 0644;
+		if (!S_ISLNK(m) && (m & 07777) != perm && chmod(e->path, perm) < 0)
+			return ab_err_set(tc->err, AB_E_IO, "cannot change the mode of '%s': %s",
+					  e->path, strerror(errno));
+		if (S_ISDIR(m))
+			return 0; /* its time once its contents are done */
 	}
-	closedir(d);
-	ab_buf_truncate(full, base);
-	return r;
+	if (utimensat(AT_FDCWD, e->path, tc->ts, AT_SYMLINK_NOFOLLOW) < 0)
+		return ab_err_set(tc->err, AB_E_IO, "cannot set the time of '%s': %s", e->path,
+				  strerror(errno));
+	return 0;
 }
 
 static int one_line(const char *field, const char *v, bool required, struct ab_err *err)
@@ -191,7 +145,7 @@ static const char spec_head[] =
 
 int rpmbuild_render_spec(const struct rpmbuild_pkg *p, struct ab_buf *out, struct ab_err *err)
 {
-	struct ab_buf b = AB_BUF_INIT, full = AB_BUF_INIT;
+	struct ab_buf b = AB_BUF_INIT;
 	int r = one_line("Name", p->name, true, err);
 	if (r == 0)
 		r = one_line("Version", p->version, true, err);
@@ -253,10 +207,8 @@ int rpmbuild_render_spec(const struct rpmbuild_pkg *p, struct ab_buf *out, struc
 		ab_buf_adds(&b, "\n\n");
 	}
 	ab_buf_adds(&b, "%files\n%defattr(-,root,root,-)\n");
-	ab_buf_adds(&full, p->buildroot ? p->buildroot : "");
-	while (full.len > 1 && full.buf[full.len - 1] == '/')
-		ab_buf_truncate(&full, full.len - 1);
-	r = list_files(p, &full, full.len, &b, err);
+	struct files_ctx fc = { p, &b, err };
+	r = ab_walk(p->buildroot ? p->buildroot : "", 0, list_one, &fc, err);
 	if (r < 0)
 		goto out;
 	if (p->changelog && *p->changelog) {
@@ -283,7 +235,6 @@ int rpmbuild_render_spec(const struct rpmbuild_pkg *p, struct ab_buf *out, struc
 	ab_buf_add(out, b.buf, b.len);
 out:
 	ab_buf_release(&b);
-	ab_buf_release(&full);
 	return r;
 }
 
@@ -327,9 +278,8 @@ int rpmbuild_build(const struct rpmbuild_pkg *p, const char *workdir, const char
 	int r;
 
 	*path = NULL;
-	ab_buf_adds(&file, p->buildroot ? p->buildroot : "");
-	r = touch_tree(&file, p->mtime, err);
-	ab_buf_reset(&file);
+	struct touch_ctx tc = { { { (time_t)p->mtime, 0 }, { (time_t)p->mtime, 0 } }, err };
+	r = ab_walk(p->buildroot ? p->buildroot : "", AB_WALK_POST, touch_one, &tc, err);
 	if (r == 0)
 		r = rpmbuild_render_spec(p, &spec, err);
 	if (r == 0)

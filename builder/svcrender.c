@@ -686,7 +686,7 @@ static const char *const sv_names[SV_NVARS] = {
 };
 
 static int sv_fill(struct ctx *c, struct var *v, const struct supconf_proc *p, size_t k,
-		   const char *wd, const char *prog)
+		   size_t nprocs, const char *wd, const char *prog)
 {
 	ab_buf_adds(&v[SV_NAME].value, p->name);
 	struct ab_buf *b = &v[SV_COMMAND].value;
@@ -726,36 +726,6 @@ static int sv_fill(struct ctx *c, struct var *v, const struct supconf_proc *p, s
 	if (c->o->user)
 		ab_buf_addf(&v[SV_USER].value, "user=%s", c->o->user);
 	return 0;
-}
-
-static int render_supervisord(struct ctx *c, const struct supconf_proc *procs, size_t nprocs,
-			      struct svcrender_files *out)
-{
-	struct var v[SV_NVARS];
-	vars_init(v, sv_names, SV_NVARS);
-	ab_buf_adds(&v[SV_RUN].value, c->run);
-	int r = 0;
-	for (size_t k = 0; k < nprocs && r == 0; k++) {
-		const struct supconf_proc *p = &procs[k];
-		char *wd = workdir(c, p);
-		char *prog = program(p, wd);
-		r = check_proc(c, p, wd);
-		if (r == 0) {
-			vars_reset(v + SV_NAME, SV_NVARS - SV_NAME);
-			r = sv_fill(c, v, p, k, wd, prog);
-		}
-		if (r == 0)
-			r = expand(c, &v[SV_PROGRAMS].value, "supervisord-program.conf.in", v,
-				   SV_NVARS);
-		free(wd);
-		free(prog);
-	}
-	if (r == 0) {
-		struct ab_buf *f = add_file(out, "%s%s", "supervisord.conf", "");
-		r = expand(c, f, "supervisord.conf.in", v, SV_NVARS);
-	}
-	vars_release(v, SV_NVARS);
-	return r;
 }
 
 /* A value of a circus [env:x] section: taken raw (stripped), with `$NAME`
@@ -858,12 +828,37 @@ static int ci_fill(struct ctx *c, struct var *v, const struct supconf_proc *p, s
 	return 0;
 }
 
-static int render_circus(struct ctx *c, const struct supconf_proc *procs, size_t nprocs,
-			 struct svcrender_files *out)
+/* The supervisord and circus files have one shape: a section per process
+ * (ITEM_TPL, filled by `fill`) gathered in the variable at index 1, then
+ * the file (FILE_TPL) around them; index 0 is the run directory, and the
+ * per-process variables start at 2. */
+struct ini_format {
+	const char *const *names;
+	size_t nvars;
+	int (*fill)(struct ctx *c, struct var *v, const struct supconf_proc *p, size_t k,
+		    size_t nprocs, const char *wd, const char *prog);
+	const char *item_tpl, *file, *file_tpl;
+};
+
+_Static_assert(SV_RUN == 0 && SV_PROGRAMS == 1 && SV_NAME == 2, "ini_format layout");
+_Static_assert(CI_RUN == 0 && CI_WATCHERS == 1 && CI_NAME == 2, "ini_format layout");
+
+static const struct ini_format supervisord_format = {
+	sv_names, SV_NVARS, sv_fill, "supervisord-program.conf.in", "supervisord.conf",
+	"supervisord.conf.in",
+};
+
+static const struct ini_format circus_format = {
+	ci_names, CI_NVARS, ci_fill, "circus-watcher.ini.in", "circus.ini", "circus.ini.in",
+};
+
+static int render_ini(struct ctx *c, const struct ini_format *f,
+		      const struct supconf_proc *procs, size_t nprocs,
+		      struct svcrender_files *out)
 {
-	struct var v[CI_NVARS];
-	vars_init(v, ci_names, CI_NVARS);
-	ab_buf_adds(&v[CI_RUN].value, c->run);
+	struct var v[SV_NVARS + CI_NVARS]; /* room for either */
+	vars_init(v, f->names, f->nvars);
+	ab_buf_adds(&v[0].value, c->run);
 	int r = 0;
 	for (size_t k = 0; k < nprocs && r == 0; k++) {
 		const struct supconf_proc *p = &procs[k];
@@ -871,19 +866,19 @@ static int render_circus(struct ctx *c, const struct supconf_proc *procs, size_t
 		char *prog = program(p, wd);
 		r = check_proc(c, p, wd);
 		if (r == 0) {
-			vars_reset(v + CI_NAME, CI_NVARS - CI_NAME);
-			r = ci_fill(c, v, p, k, nprocs, wd, prog);
+			vars_reset(v + 2, f->nvars - 2);
+			r = f->fill(c, v, p, k, nprocs, wd, prog);
 		}
 		if (r == 0)
-			r = expand(c, &v[CI_WATCHERS].value, "circus-watcher.ini.in", v, CI_NVARS);
+			r = expand(c, &v[1].value, f->item_tpl, v, f->nvars);
 		free(wd);
 		free(prog);
 	}
 	if (r == 0) {
-		struct ab_buf *f = add_file(out, "%s%s", "circus.ini", "");
-		r = expand(c, f, "circus.ini.in", v, CI_NVARS);
+		struct ab_buf *file = add_file(out, "%s%s", f->file, "");
+		r = expand(c, file, f->file_tpl, v, f->nvars);
 	}
-	vars_release(v, CI_NVARS);
+	vars_release(v, f->nvars);
 	return r;
 }
 
@@ -946,10 +941,10 @@ int svcrender_render(const struct svcrender_opts *o, const struct supconf_proc *
 	int r;
 	switch (o->kind) {
 	case SVCRENDER_SUPERVISORD:
-		r = render_supervisord(&c, procs, nprocs, &tmp);
+		r = render_ini(&c, &supervisord_format, procs, nprocs, &tmp);
 		break;
 	case SVCRENDER_CIRCUS:
-		r = render_circus(&c, procs, nprocs, &tmp);
+		r = render_ini(&c, &circus_format, procs, nprocs, &tmp);
 		break;
 	default:
 		r = render_systemd(&c, procs, nprocs, &tmp);

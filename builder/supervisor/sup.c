@@ -1,6 +1,7 @@
 /* sup.c - the supervisor's runtime: state machine, event loop, spawning,
  * stopping, reaping, output forwarding. The control socket server is
- * supsock.c, the --stats-http server supstats.c (shared types: sup_int.h).
+ * supsock.c, the --stats-http server supstats.c, the `listen` and notify
+ * sockets suplisten.c (shared types: sup_int.h).
  *
  * Why it looks the way it does (issue #8's goals):
  * - Signals arrive through a signalfd (blocked from main()'s first line), so
@@ -13,8 +14,9 @@
  *   instances that die within the window.
  * - vfork into a new process group: no page-table copy and no stack mapping
  *   per child; each process's environment is built once, not per instance.
- * - `listen` sockets are bound here and passed to every instance (systemd's
- *   LISTEN_FDS), so their queues outlive instance restarts.
+ * - `listen` sockets are bound once (suplisten.c) and passed to every
+ *   instance (systemd's LISTEN_FDS), so their queues outlive instance
+ *   restarts; the spawn below puts them on fds 3.. and sets LISTEN_PID.
  * - Objects freed while an epoll batch is being handled go to a graveyard
  *   freed after the batch, so a later event of the same batch never points
  *   at freed memory. */
@@ -35,8 +37,6 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +44,7 @@
 #include "builder/supervisor/sup_int.h"
 #include "builder/supervisor/supconf.h"
 #include "builder/supervisor/supctl.h"
+#include "builder/supervisor/suplisten.h"
 #include "formats/core/buf.h"
 #include "formats/core/mem.h"
 
@@ -408,7 +409,7 @@ static void free_inst(struct sup *s, struct inst *in)
 	s->dead_insts = in;
 }
 
-static void become_running(struct sup *s, struct inst *in)
+void sup_become_running(struct sup *s, struct inst *in)
 {
 	in->state = ST_RUNNING;
 	in->deadline = 0;
@@ -447,7 +448,7 @@ static void probe(struct sup *s, struct inst *in)
 		if (in->ready_fd >= 0) {
 			if (connect(in->ready_fd, &a.sa, alen) == 0) {
 				close_fd(&in->ready_fd);
-				become_running(s, in);
+				sup_become_running(s, in);
 				return;
 			}
 			if (errno == EINPROGRESS)
@@ -460,7 +461,7 @@ static void probe(struct sup *s, struct inst *in)
 	}
 	if (p->c.ready_notify) {
 		if (in->notified)
-			become_running(s, in);
+			sup_become_running(s, in);
 		else
 			in->deadline = in->ready_until; /* stopped if READY=1 never comes */
 		return;
@@ -480,7 +481,7 @@ static void probe(struct sup *s, struct inst *in)
 		}
 		return;
 	}
-	become_running(s, in);
+	sup_become_running(s, in);
 }
 
 static void ready_tcp_done(struct sup *s, struct inst *in)
@@ -492,7 +493,7 @@ static void ready_tcp_done(struct sup *s, struct inst *in)
 	getsockopt(in->ready_fd, SOL_SOCKET, SO_ERROR, &e, &len);
 	sup_ep_close(s, &in->ready_fd);
 	if (e == 0 && in->state == ST_STARTING)
-		become_running(s, in);
+		sup_become_running(s, in);
 	/* else: the retry deadline set by probe() stands */
 }
 
@@ -502,7 +503,7 @@ static void ready_cmd_done(struct sup *s, struct inst *in, int status)
 	if (in->state != ST_STARTING)
 		return;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		become_running(s, in);
+		sup_become_running(s, in);
 		return;
 	}
 	int64_t retry = s->now + in->proc->c.ready_interval_ns;
@@ -832,14 +833,6 @@ void sup_apply_scale(struct sup *s, struct proc *p)
 	}
 }
 
-static void close_lfds(int *fds, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	free(fds);
-}
-
 static void free_proc(struct proc *p)
 {
 	supconf_proc_release(&p->c);
@@ -848,7 +841,7 @@ static void free_proc(struct proc *p)
 	free(p->env_add);
 	free(p->envp);
 	free(p->exec_cmd);
-	close_lfds(p->lfds, p->nlfds);
+	suplisten_close(p->lfds, p->nlfds);
 	free(p->inst);
 	free(p->fatal_reason);
 	free(p);
@@ -928,22 +921,14 @@ static struct proc *new_proc(struct sup *s, struct supconf_proc *c, int *lfds)
 	}
 	p->lfds = lfds;
 	p->nlfds = lfds ? p->c.nlisten : 0;
-	p->env_add = ab_xcalloc(p->c.nenv + 5, sizeof(*p->env_add));
+	/* + SUPERVISOR_PROCESS, the sockets' entries and the NULL */
+	p->env_add = ab_xcalloc(p->c.nenv + 2 + SUPLISTEN_ENV_MAX, sizeof(*p->env_add));
 	size_t k = 0;
 	for (size_t i = 0; i < p->c.nenv; i++)
 		if (p->c.env[i].value)
 			p->env_add[k++] = envf("%s=%s", p->c.env[i].name, p->c.env[i].value);
 	p->env_add[k++] = envf("SUPERVISOR_PROCESS=%s", p->c.name);
-	if (p->c.ready_notify && s->notify_path)
-		p->env_add[k++] = envf("NOTIFY_SOCKET=%s", s->notify_path);
-	if (p->nlfds) {
-		struct ab_buf names = AB_BUF_INIT;
-		for (size_t i = 0; i < p->nlfds; i++)
-			ab_buf_addf(&names, "%s%s", i ? ":" : "", p->c.name);
-		p->env_add[k++] = envf("LISTEN_FDS=%zu", p->nlfds);
-		p->env_add[k++] = envf("LISTEN_FDNAMES=%s", names.buf);
-		ab_buf_release(&names);
-	}
+	k += suplisten_env(s, p, p->env_add + k);
 	size_t n = 0;
 	for (char **e = environ; *e; e++)
 		n++;
@@ -981,179 +966,6 @@ static void swap_def(struct proc *p, struct proc *fresh)
 	fresh->nenvp = tmp.nenvp;
 	fresh->lfds = tmp.lfds;
 	fresh->nlfds = tmp.nlfds;
-}
-
-/* ---- sockets the supervisor owns ---------------------------------------- */
-
-static int bind_listen(const struct supconf_proc *c, const struct supconf_listen *l,
-		       struct ab_err *err)
-{
-	union {
-		struct sockaddr sa;
-		struct sockaddr_in in4;
-		struct sockaddr_in6 in6;
-		struct sockaddr_un un;
-	} a;
-	socklen_t alen;
-	memset(&a, 0, sizeof(a));
-	if (l->family == AF_UNIX) {
-		a.un.sun_family = AF_UNIX;
-		memcpy(a.un.sun_path, l->path, strlen(l->path) + 1); /* < 108: supconf checked */
-		alen = sizeof(a.un);
-		struct stat st; /* a socket file left by a previous run is stale */
-		if (lstat(l->path, &st) == 0 && S_ISSOCK(st.st_mode))
-			unlink(l->path);
-	} else if (l->family == AF_INET) {
-		a.in4.sin_family = AF_INET;
-		a.in4.sin_port = htons((uint16_t)l->port);
-		inet_pton(AF_INET, l->host, &a.in4.sin_addr);
-		alen = sizeof(a.in4);
-	} else {
-		a.in6.sin6_family = AF_INET6;
-		a.in6.sin6_port = htons((uint16_t)l->port);
-		inet_pton(AF_INET6, l->host, &a.in6.sin6_addr);
-		alen = sizeof(a.in6);
-	}
-	int one = 1;
-	int fd = socket(l->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || (l->family != AF_UNIX &&
-		       setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) ||
-	    bind(fd, &a.sa, alen) < 0 || listen(fd, 4096) < 0) { /* the kernel caps it at somaxconn */
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		return ab_err_set(err, AB_E_IO, "process '%s': cannot listen on '%s': %s", c->name,
-				  l->spec, strerror(e));
-	}
-	return fd;
-}
-
-/* The sockets of definition c: the running process `old`'s socket for an
- * address it already listens on (the same queue: a reload loses no
- * connection), else a new one. Returns a malloc'd array of c->nlisten fds
- * (NULL when none) in *out, 0, or -AB_E_IO (err set; nothing left open). */
-static int open_lfds(const struct supconf_proc *c, const struct proc *old, int **out,
-		     struct ab_err *err)
-{
-	*out = NULL;
-	if (!c->nlisten)
-		return 0;
-	int *fds = ab_xmalloc(c->nlisten * sizeof(*fds));
-	for (size_t i = 0; i < c->nlisten; i++) {
-		fds[i] = -1;
-		for (size_t j = 0; old && j < old->nlfds && fds[i] < 0; j++)
-			if (strcmp(old->c.listen[j].spec, c->listen[i].spec) == 0)
-				fds[i] = fcntl(old->lfds[j], F_DUPFD_CLOEXEC, 3); /* -1: bind anew */
-		int r = fds[i] >= 0 ? fds[i] : bind_listen(c, &c->listen[i], err);
-		if (r < 0) {
-			close_lfds(fds, i);
-			return r;
-		}
-		fds[i] = r;
-	}
-	*out = fds;
-	return 0;
-}
-
-/* run_dir/notify.sock, once a process has ready.notify. */
-static int open_notify(struct sup *s, struct ab_err *err)
-{
-	if (s->notify_fd >= 0)
-		return 0;
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	struct ab_buf path = AB_BUF_INIT;
-	ab_buf_addf(&path, "%s/notify.sock", s->run_dir);
-	if (path.len >= sizeof(a.sun_path)) {
-		int r = ab_err_set(err, AB_E_IO, "'%s': too long for a socket path", path.buf);
-		ab_buf_release(&path);
-		return r;
-	}
-	memcpy(a.sun_path, path.buf, path.len + 1);
-	unlink(path.buf);
-	int one = 1;
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0 ||
-	    bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		int r = ab_err_set(err, AB_E_IO, "cannot create '%s': %s", path.buf,
-				   strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		ab_buf_release(&path);
-		return r;
-	}
-	s->notify_fd = fd;
-	s->notify_path = ab_buf_detach(&path);
-	s->notify_ev = (struct ev){ EV_NOTIFY, NULL };
-	sup_ep_add(s, fd, EPOLLIN, &s->notify_ev);
-	return 0;
-}
-
-static struct inst *inst_of_pid(struct sup *s, pid_t pid)
-{
-	for (size_t i = 0; i < s->nprocs; i++) {
-		struct proc *p = s->procs[i];
-		for (size_t j = 0; j < p->ninst; j++)
-			if (p->inst[j] && p->inst[j]->pid == pid)
-				return p->inst[j];
-	}
-	return NULL;
-}
-
-/* sd_notify datagrams: READY=1 from an instance's leader, or from a process
- * in its group (the kernel-checked sender credentials say who). */
-static void notify_read(struct sup *s)
-{
-	for (;;) {
-		char buf[4096];
-		union {
-			struct cmsghdr h;
-			char b[CMSG_SPACE(sizeof(struct ucred))];
-		} ctl;
-		struct iovec iov = { buf, sizeof(buf) - 1 };
-		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &ctl,
-				    .msg_controllen = sizeof(ctl) };
-		ssize_t n = recvmsg(s->notify_fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return;
-		buf[n] = 0;
-		pid_t pid = 0;
-		for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
-			if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_CREDENTIALS) {
-				struct ucred cr;
-				memcpy(&cr, CMSG_DATA(h), sizeof(cr));
-				pid = cr.pid;
-			} else if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS) {
-				/* fd store requests are not supported: do not leak them */
-				size_t k = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-				for (size_t i = 0; i < k; i++) {
-					int fd;
-					memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof(fd));
-					close(fd);
-				}
-			}
-		}
-		struct inst *in = pid > 0 ? inst_of_pid(s, pid) : NULL;
-		if (!in && pid > 0) {
-			pid_t g = getpgid(pid);
-			for (size_t i = 0; i < s->nprocs && !in && g > 0; i++)
-				for (size_t j = 0; j < s->procs[i]->ninst && !in; j++)
-					if (s->procs[i]->inst[j] && s->procs[i]->inst[j]->pgid == g)
-						in = s->procs[i]->inst[j];
-		}
-		bool ready = false;
-		for (const char *l = buf; *l;) {
-			size_t len = strcspn(l, "\n");
-			ready = ready || (len == 7 && memcmp(l, "READY=1", 7) == 0);
-			l += len + (l[len] == '\n');
-		}
-		if (!in || !ready || !in->proc->c.ready_notify || in->state != ST_STARTING)
-			continue;
-		in->notified = true;
-		if (in->delay_done)
-			become_running(s, in);
-	}
 }
 
 /* The rolling restart's extra instance goes (unless a scale-up made it one
@@ -1308,16 +1120,12 @@ int sup_reload(struct sup *s, struct ab_err *err)
 		return r;
 	/* everything that can fail first, so that a failure changes nothing */
 	int **lfds = ab_xcalloc(c.nprocs + 1, sizeof(*lfds));
-	for (size_t i = 0; i < c.nprocs && r == 0; i++) {
-		if (c.procs[i].ready_notify)
-			r = open_notify(s, err);
-		if (r == 0)
-			r = open_lfds(&c.procs[i], sup_find_proc(s, ab_str_from(c.procs[i].name)),
-				      &lfds[i], err);
-	}
+	for (size_t i = 0; i < c.nprocs && r == 0; i++)
+		r = suplisten_open(s, &c.procs[i], sup_find_proc(s, ab_str_from(c.procs[i].name)),
+				   &lfds[i], err);
 	if (r < 0) {
 		for (size_t i = 0; i < c.nprocs; i++)
-			close_lfds(lfds[i], lfds[i] ? c.procs[i].nlisten : 0);
+			suplisten_close(lfds[i], lfds[i] ? c.procs[i].nlisten : 0);
 		free(lfds);
 		supconf_release(&c);
 		return r;
@@ -1523,7 +1331,7 @@ static int run_loop(struct sup *s)
 				break;
 			}
 			case EV_NOTIFY:
-				notify_read(s);
+				suplisten_notify_read(s);
 				break;
 			}
 		}
@@ -1534,9 +1342,7 @@ static void release(struct sup *s)
 {
 	for (size_t i = 0; i < s->nprocs; i++) {
 		struct proc *p = s->procs[i];
-		for (size_t j = 0; j < p->nlfds; j++)
-			if (p->c.listen[j].family == AF_UNIX)
-				unlink(p->c.listen[j].path);
+		suplisten_unlink(p);
 		for (size_t j = 0; j < p->ninst; j++)
 			if (p->inst[j])
 				free_inst(s, p->inst[j]);
@@ -1560,11 +1366,7 @@ static void release(struct sup *s)
 	}
 	if (s->http_fd >= 0)
 		close(s->http_fd);
-	if (s->notify_fd >= 0) {
-		close(s->notify_fd);
-		unlink(s->notify_path);
-	}
-	free(s->notify_path);
+	suplisten_notify_close(s);
 	if (s->null_fd >= 0)
 		close(s->null_fd);
 	if (s->sfd >= 0)
@@ -1643,10 +1445,9 @@ int sup_run(const struct sup_opts *o, struct ab_err *err)
 		goto out;
 	/* the app's sockets once no other supervisor answers in run_dir */
 	for (size_t i = 0; i < c.nprocs; i++) {
-		int *lfds = NULL;
-		if (c.procs[i].ready_notify && (r = open_notify(&s, err)) < 0)
-			goto out;
-		if ((r = open_lfds(&c.procs[i], NULL, &lfds, err)) < 0)
+		int *lfds;
+		r = suplisten_open(&s, &c.procs[i], NULL, &lfds, err);
+		if (r < 0)
 			goto out;
 		s.procs[s.nprocs++] = new_proc(&s, &c.procs[i], lfds);
 	}

@@ -1,9 +1,10 @@
 /* sup_int.h - internal to the supervisor runtime (builder/supervisor/sup*.c):
- * the runtime's types and the functions its three files call across.
+ * the runtime's types and the functions its files call across.
  *
- *   sup.c      state machine, spawning/stopping, reaping, output, event loop
- *   supsock.c  the control socket (run_dir/supervisor.sock): server and client
- *   supstats.c status as JSON (with /proc CPU and RSS), the --stats-http server
+ *   sup.c       state machine, spawning/stopping, reaping, output, event loop
+ *   suplisten.c `listen` sockets, LISTEN_FDS/NOTIFY_SOCKET, READY=1 (suplisten.h)
+ *   supsock.c   the control socket (run_dir/supervisor.sock): server and client
+ *   supstats.c  status as JSON (with /proc CPU and RSS), the --stats-http server
  *
  * Everything runs on the one event-loop thread; nothing here is thread-safe.
  * Not for use outside builder/supervisor/: the public API is sup.h. */
@@ -99,7 +100,7 @@ struct proc {
 	char **argv;    /* what runs: c.argv, or {/bin/sh, -c, exec_cmd} */
 	char *exec_cmd; /* "exec COMMAND" for a shell command that is one simple command */
 	char *sh_argv[4];
-	int *lfds;      /* c.listen's sockets, bound by the supervisor (close-on-exec) */
+	int *lfds;      /* c.listen's sockets, from suplisten_open() (close-on-exec) */
 	size_t nlfds;
 	struct inst **inst; /* by index; NULL: free slot */
 	size_t ninst, cap;
@@ -168,6 +169,9 @@ void sup_ep_mod(struct sup *s, int fd, uint32_t events, struct ev *ev);
 /* Unregister, then close *fd and set it to -1 (no-op when already -1). */
 void sup_ep_close(struct sup *s, int *fd);
 
+/* A starting instance is up (its readiness check passed): running, from
+ * now on. */
+void sup_become_running(struct sup *s, struct inst *in);
 /* Start (again) / stop one instance, per the life cycle in sup.h. */
 void sup_spawn_inst(struct sup *s, struct inst *in);
 void sup_stop_inst(struct sup *s, struct inst *in);

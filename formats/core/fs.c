@@ -1,5 +1,6 @@
 #include "formats/core/fs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -80,4 +81,85 @@ int ab_read_file(const char *path, struct ab_buf *out, struct ab_err *err)
 	}
 	close(fd);
 	return 0;
+}
+
+struct walk {
+	struct ab_buf path;
+	size_t root_len;
+	unsigned flags;
+	int (*fn)(const struct ab_walk_entry *e, void *ctx);
+	void *ctx;
+	struct ab_err *err;
+};
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Why not nftw(3): it visits in readdir order, which differs between file
+ * systems and even between two copies of one tree, and %files lists, hard
+ * link choices and maintainer scripts made from a walk must not. */
+static int walk_dir(struct walk *w)
+{
+	DIR *d = opendir(w->path.buf);
+	if (!d)
+		return ab_io_fail(w->err, w->path.buf, "open directory");
+	char **names = NULL;
+	size_t n = 0, cap = 0, base = w->path.len;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		AB_GROW(names, cap, n + 1);
+		names[n++] = ab_xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof(*names), name_cmp);
+	int r = 0;
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		ab_buf_truncate(&w->path, base);
+		ab_buf_addf(&w->path, "/%s", names[i]);
+		struct stat st;
+		if (lstat(w->path.buf, &st) < 0) {
+			r = ab_io_fail(w->err, w->path.buf, "stat");
+			break;
+		}
+		struct ab_walk_entry e = { w->path.buf, w->path.buf + w->root_len,
+					   w->path.buf + base + 1, &st, false };
+		r = w->fn(&e, w->ctx);
+		if (r < 0 || !S_ISDIR(st.st_mode) || r == AB_WALK_PRUNE) {
+			r = r < 0 ? r : 0;
+			continue;
+		}
+		r = walk_dir(w);
+		if (r == 0 && (w->flags & AB_WALK_POST)) {
+			/* the path may have moved while the contents were walked */
+			e.path = w->path.buf;
+			e.rel = w->path.buf + w->root_len;
+			e.name = w->path.buf + base + 1;
+			e.post = true;
+			r = w->fn(&e, w->ctx);
+			r = r < 0 ? r : 0;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	ab_buf_truncate(&w->path, base);
+	return r;
+}
+
+int ab_walk(const char *root, unsigned flags,
+	    int (*fn)(const struct ab_walk_entry *e, void *ctx), void *ctx, struct ab_err *err)
+{
+	struct walk w = { AB_BUF_INIT, 0, flags, fn, ctx, err };
+	ab_buf_adds(&w.path, root);
+	while (w.path.len > 1 && w.path.buf[w.path.len - 1] == '/')
+		ab_buf_truncate(&w.path, w.path.len - 1);
+	w.root_len = w.path.len;
+	int r = walk_dir(&w);
+	ab_buf_release(&w.path);
+	return r;
 }
