@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <git2.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/magic.h>
@@ -13,9 +15,43 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "builder/cache.h"
 #include "builder/ignore.h"
 #include "formats/core/buf.h"
 #include "formats/core/mem.h"
+
+/* Could app_dir be inside a git repository? A ".git" (directory or file)
+ * in it or above it, or a bare repository's HEAD, or $GIT_DIR set: only
+ * then is libgit2 loaded (5-15 ms, most of a warm bundle's start) to
+ * find it. */
+static bool maybe_git(const char *app_dir)
+{
+	if (getenv("GIT_DIR"))
+		return true;
+	char *p = realpath(app_dir, NULL);
+	if (!p)
+		return true; /* let libgit2 decide and fail */
+	struct ab_buf t = AB_BUF_INIT;
+	bool found = false;
+	for (size_t n = strlen(p); !found;) {
+		struct stat st;
+		ab_buf_reset(&t);
+		ab_buf_add(&t, p, n);
+		size_t base = t.len;
+		ab_buf_adds(&t, "/.git");
+		found = lstat(t.buf, &st) == 0;
+		ab_buf_truncate(&t, base);
+		ab_buf_adds(&t, "/HEAD");
+		found = found || lstat(t.buf, &st) == 0;
+		char *slash = n ? memrchr(p, '/', n) : NULL;
+		if (!slash || n == 0)
+			break;
+		n = (size_t)(slash - p); /* "" stands for "/" */
+	}
+	ab_buf_release(&t);
+	free(p);
+	return found;
+}
 
 int bundle_source_time(const char *app_dir, int64_t *out, struct ab_err *err)
 {
@@ -34,6 +70,8 @@ int bundle_source_time(const char *app_dir, int64_t *out, struct ab_err *err)
 		*out = v;
 		return 0;
 	}
+	if (!maybe_git(app_dir))
+		return 0;
 	git_libgit2_init();
 	git_repository *repo = NULL;
 	git_object *head = NULL;
@@ -50,11 +88,13 @@ int bundle_source_time(const char *app_dir, int64_t *out, struct ab_err *err)
 
 int bundle_source_commit(const char *app_dir, char hex[41])
 {
+	hex[0] = 0;
+	if (!maybe_git(app_dir))
+		return 0;
 	git_libgit2_init();
 	git_repository *repo = NULL;
 	git_object *head = NULL;
 	int found = 0;
-	hex[0] = 0;
 	if (git_repository_open_ext(&repo, app_dir, 0, NULL) == 0 &&
 	    git_revparse_single(&head, repo, "HEAD^{commit}") == 0) {
 		git_oid_tostr(hex, 41, git_object_id(head));
@@ -205,16 +245,133 @@ int bundle_copy_app(const char *app_dir, const char *dest, struct ab_err *err)
 	return r;
 }
 
+/* tarball_segcache over the cache's pages: a segment is the page of the
+ * URL "appbuild-tar-segment:<key>" (the page layer checks its sha256 too). */
+static void seg_key(void *ctx, const char *tag, const struct tarball_piece *v, size_t n,
+		    char key[65])
+{
+	struct cache_sha256 h;
+	(void)ctx;
+	cache_sha256_init(&h);
+	cache_sha256_update(&h, tag, strlen(tag) + 1);
+	for (size_t i = 0; i < n; i++)
+		cache_sha256_update(&h, v[i].data, v[i].size);
+	cache_sha256_final(&h, key);
+	cache_sha256_release(&h);
+}
+
+static void seg_url(const char *key, char url[96])
+{
+	snprintf(url, 96, "appbuild-tar-segment:%s", key);
+}
+
+/* The segments are read into buffers used again and again (fresh memory
+ * costs a page fault per page, a mapping its set-up and TLB flush). */
+struct segstore {
+	const struct cache *c;
+	pthread_mutex_t mu;
+	struct ab_buf *free[32];
+	size_t nfree;
+};
+
+static struct ab_buf *buf_take(struct segstore *s)
+{
+	pthread_mutex_lock(&s->mu);
+	struct ab_buf *b = s->nfree ? s->free[--s->nfree] : NULL;
+	pthread_mutex_unlock(&s->mu);
+	if (!b) {
+		b = ab_xmalloc(sizeof(*b));
+		*b = (struct ab_buf)AB_BUF_INIT;
+		/* room for most segments at once: grown, a buffer moves to new pages */
+		ab_buf_grow(b, (size_t)512 << 10);
+	}
+	return b;
+}
+
+static void seg_release(void *ctx, void *handle)
+{
+	struct segstore *s = ctx;
+	struct ab_buf *b = handle;
+	pthread_mutex_lock(&s->mu);
+	if (s->nfree < AB_ARRAY_SIZE(s->free)) {
+		s->free[s->nfree++] = b;
+		b = NULL;
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (b) {
+		ab_buf_release(b);
+		free(b);
+	}
+}
+
+/* The body's sha256 is not checked twice: tarball.c checks the CRC-32 of
+ * each segment's compressed bytes. */
+static int seg_get(void *ctx, const char *key, const void **data, size_t *n, void **handle)
+{
+	struct segstore *s = ctx;
+	char url[96];
+	struct ab_buf *b = buf_take(s);
+	seg_url(key, url);
+	if (cache_page_get_body(s->c, url, false, b, NULL) <= 0) {
+		seg_release(s, b);
+		return 0;
+	}
+	*data = b->buf;
+	*n = b->len;
+	*handle = b;
+	return 1;
+}
+
+static void seg_put(void *ctx, const char *key, const void *data, size_t n)
+{
+	struct segstore *s = ctx;
+	struct cache_meta m = CACHE_META_INIT;
+	char url[96];
+	seg_url(key, url);
+	m.url = url;
+	cache_page_put(s->c, &m, data, n, NULL);
+}
+
+static void sha_sink(void *ctx, const void *data, size_t n)
+{
+	cache_sha256_update(ctx, data, n);
+}
+
 int bundle_pack(const char *stage, const char *out_path, const char *top, int format,
-		int64_t mtime, struct ab_err *err)
+		int64_t mtime, const struct cache *c, struct tarball_stats *st,
+		const struct tarball_memfile *mem, size_t nmem, char sha[65], struct ab_err *err)
 {
 	enum tarball_format f = (enum tarball_format)format;
 	if (format < 0 && tarball_format_from_path(out_path, &f) < 0)
 		return ab_err_set(err, AB_E_USAGE,
 				  "cannot tell the format of '%s' (use .tar.gz, .tar.zst or .tar.xz)",
 				  out_path);
-	struct tarball_opts o = { f, top, mtime, 0, 0 };
-	return tarball_write(stage, out_path, &o, err);
+	struct segstore ss = { c, PTHREAD_MUTEX_INITIALIZER, { NULL }, 0 };
+	struct tarball_segcache sc = { &ss, seg_key, seg_get, seg_release, seg_put };
+	char hex[65];
+	/* libcrypto loaded here, not by the first two workers at once */
+	cache_sha256_hex("", 0, hex);
+	struct cache_sha256 h;
+	struct tarball_opts o = { f, top, mtime, 0, 0, c && !c->disabled ? &sc : NULL, st, mem, nmem,
+				  NULL, NULL };
+	if (sha && f == TARBALL_GZ) {
+		/* hashed as it is written (tarball_opts.sink) */
+		cache_sha256_init(&h);
+		o.sink = sha_sink;
+		o.sink_ctx = &h;
+	}
+	int r = tarball_write(stage, out_path, &o, err);
+	for (size_t i = 0; i < ss.nfree; i++) {
+		ab_buf_release(ss.free[i]);
+		free(ss.free[i]);
+	}
+	if (o.sink) {
+		cache_sha256_final(&h, sha);
+		cache_sha256_release(&h);
+	}
+	if (r >= 0 && sha && !o.sink)
+		r = cache_sha256_file(out_path, sha, err);
+	return r;
 }
 
 /* A tree written once, read once by the tarball writer and deleted costs

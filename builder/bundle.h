@@ -40,8 +40,17 @@ void bundle_stage_parent(uint64_t need, struct ab_buf *out);
 
 /* Write the staged tree `stage` as the tarball `out_path` with top
  * directory `top` (see tarball_write). `format` < 0: from out_path's
- * extension (AB_E_USAGE when it names none). */
+ * extension (AB_E_USAGE when it names none). `c` (NULL or disabled: none)
+ * keeps the compressed tar.gz segments (tarball_segcache; the bytes do not
+ * depend on it) as pages of the URL "appbuild-tar-segment:<sha256 of the
+ * compressor's settings and the segment>". `st` (may be NULL) gets what
+ * tarball_write did. `mem[0..nmem)`: files packed from memory as if they
+ * were in the stage (tarball_opts.mem). `sha` (NULL: not wanted) gets the
+ * file's hex sha256 (for tar.gz computed as it is written). */
+struct cache;
 int bundle_pack(const char *stage, const char *out_path, const char *top, int format,
-		int64_t mtime, struct ab_err *err);
+		int64_t mtime, const struct cache *c, struct tarball_stats *st,
+		const struct tarball_memfile *mem, size_t nmem, char sha[65],
+		struct ab_err *err);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -943,4 +944,170 @@ int cache_clean(const struct cache *c, struct cache_stats *st, struct ab_err *er
 	}
 	ab_buf_release(&d);
 	return r;
+}
+
+/* The whole file at path into b (reset first), sized by fstat: one
+ * allocation and one copy, where read_all() grows as it reads. */
+static int read_sized(const char *path, struct ab_buf *b)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ab_buf_reset(b);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || st.st_size < 0 || ab_buf_grow(b, (size_t)st.st_size) < 0) {
+		close(fd);
+		return -1;
+	}
+	size_t want = (size_t)st.st_size;
+	while (b->len < want) {
+		ssize_t n = read(fd, b->buf + b->len, want - b->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break; /* shorter than fstat said: the size check fails */
+		b->len += (size_t)n;
+	}
+	close(fd);
+	b->buf[b->len] = '\0';
+	return 0;
+}
+
+/* parse_page() without the copy: the body moved to the front of raw. */
+static bool page_body(struct ab_buf *raw, const char *url, bool check_body)
+{
+	char *nl = memchr(raw->buf, '\n', raw->len);
+	if (!nl)
+		return false;
+	json_t *h = json_loadb(raw->buf, (size_t)(nl - raw->buf), 0, NULL);
+	if (!h)
+		return false;
+	const char *hu = json_string_value(json_object_get(h, "url"));
+	const char *hs = json_string_value(json_object_get(h, "sha256"));
+	json_t *size = json_object_get(h, "size");
+	size_t off = (size_t)(nl - raw->buf) + 1, n = raw->len - off;
+	char hex[65];
+	bool ok = hu && !strcmp(hu, url) && hs && json_is_integer(size) &&
+		  json_integer_value(size) == (json_int_t)n;
+	if (ok && check_body) {
+		cache_sha256_hex(raw->buf + off, n, hex);
+		ok = !strcmp(hex, hs);
+	}
+	json_decref(h);
+	if (ok) {
+		memmove(raw->buf, raw->buf + off, n);
+		ab_buf_truncate(raw, n);
+	}
+	return ok;
+}
+
+int cache_page_get_body(const struct cache *c, const char *url, bool check_body,
+			struct ab_buf *body, struct ab_err *err)
+{
+	struct ab_buf p = AB_BUF_INIT;
+	int r = 0;
+	ab_buf_reset(body);
+	if (c->disabled)
+		goto out;
+	cache_page_path(c, url, &p);
+	if (read_sized(p.buf, body) < 0)
+		goto out;
+	if (page_body(body, url, check_body)) {
+		r = 1;
+		goto out;
+	}
+	/* corrupt or partial: delete it under the lock unless a writer has
+	 * replaced it with a good one meanwhile (as cache_page_get) */
+	int fd = cache_lock(c, url, err);
+	if (fd < 0) {
+		r = fd;
+		goto out;
+	}
+	if (read_sized(p.buf, body) == 0 && page_body(body, url, check_body))
+		r = 1;
+	else
+		unlink(p.buf);
+	cache_unlock(fd);
+out:
+	if (r <= 0)
+		ab_buf_reset(body);
+	ab_buf_release(&p);
+	return r;
+}
+
+/* The page file mapped, its header checked as page_body() does: 1; 0
+ * when it is not what it should be; -1 when there is none. */
+static int map_page(const char *path, const char *url, bool check_body, struct cache_map *m)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	void *a = MAP_FAILED;
+	if (fstat(fd, &st) == 0 && st.st_size > 0)
+		a = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	close(fd);
+	if (a == MAP_FAILED)
+		return 0;
+	m->addr = a;
+	m->len = (size_t)st.st_size;
+	const char *raw = a, *nl = memchr(raw, '\n', m->len);
+	json_t *h = nl ? json_loadb(raw, (size_t)(nl - raw), 0, NULL) : NULL;
+	bool ok = false;
+	if (h) {
+		const char *hu = json_string_value(json_object_get(h, "url"));
+		const char *hs = json_string_value(json_object_get(h, "sha256"));
+		json_t *size = json_object_get(h, "size");
+		size_t off = (size_t)(nl - raw) + 1, n = m->len - off;
+		char hex[65];
+		ok = hu && !strcmp(hu, url) && hs && json_is_integer(size) &&
+		     json_integer_value(size) == (json_int_t)n;
+		if (ok && check_body) {
+			cache_sha256_hex(raw + off, n, hex);
+			ok = !strcmp(hex, hs);
+		}
+		m->body = raw + off;
+		m->n = n;
+		json_decref(h);
+	}
+	if (!ok)
+		cache_unmap(m);
+	return ok;
+}
+
+int cache_page_map(const struct cache *c, const char *url, bool check_body, struct cache_map *m,
+		   struct ab_err *err)
+{
+	struct ab_buf p = AB_BUF_INIT;
+	int r = 0;
+	*m = (struct cache_map)CACHE_MAP_INIT;
+	if (c->disabled)
+		goto out;
+	cache_page_path(c, url, &p);
+	int got = map_page(p.buf, url, check_body, m);
+	if (got != 0) {
+		r = got > 0;
+		goto out;
+	}
+	/* corrupt or partial: as cache_page_get_body() */
+	int fd = cache_lock(c, url, err);
+	if (fd < 0) {
+		r = fd;
+		goto out;
+	}
+	if (map_page(p.buf, url, check_body, m) > 0)
+		r = 1;
+	else
+		unlink(p.buf);
+	cache_unlock(fd);
+out:
+	ab_buf_release(&p);
+	return r;
+}
+
+void cache_unmap(struct cache_map *m)
+{
+	if (m->addr)
+		munmap(m->addr, m->len);
+	*m = (struct cache_map)CACHE_MAP_INIT;
 }

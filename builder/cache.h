@@ -142,6 +142,34 @@ int cache_page_put(const struct cache *c, const struct cache_meta *meta, const v
 		   struct ab_err *err);
 /* Path of the entry for `url` (tests corrupt entries through it). */
 void cache_page_path(const struct cache *c, const char *url, struct ab_buf *out);
+/* The body of the page stored for `url`, as cache_page_get() checks it
+ * (header names url, size and sha256 match), read in one piece into `body`
+ * (reset first, its allocation reused; the header's other fields are not
+ * parsed): for bodies read often (tar segments). `check_body` false: the
+ * sha256 is not checked (only the size), for a caller that checks the body
+ * itself. 1; 0 when missing or corrupt (then deleted, as cache_page_get).
+ * Safe from several threads. */
+int cache_page_get_body(const struct cache *c, const char *url, bool check_body,
+			struct ab_buf *body, struct ab_err *err);
+
+/* cache_page_get_body() without reading the file: mapped (read-only,
+ * populated at once), the body checked in place. Entries are only ever
+ * replaced by rename, so the mapping stays what was checked. */
+struct cache_map {
+	void *addr;	  /* the mapping; NULL: none */
+	size_t len;
+	const char *body; /* inside it */
+	size_t n;
+};
+#define CACHE_MAP_INIT { NULL, 0, NULL, 0 }
+/* 1 with `m` set (cache_unmap it); 0 when missing or corrupt (then
+ * deleted, as cache_page_get). `check_body` false: the body's sha256 is not
+ * checked (only its size), for a caller that checks it itself (tar
+ * segments carry a CRC-32). Safe from several threads. */
+int cache_page_map(const struct cache *c, const char *url, bool check_body, struct cache_map *m,
+		   struct ab_err *err);
+/* Unmap (a zeroed or CACHE_MAP_INIT map: nothing); `m` is CACHE_MAP_INIT after. */
+void cache_unmap(struct cache_map *m);
 
 /* Maintenance (`appbuild cache verify|clean`). */
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -220,6 +221,9 @@ struct installed {
 	char *rec;     /* relative to the .dist-info's parent: the RECORD path (arena) */
 	char hash[52]; /* "sha256=..." */
 	int64_t size;
+	char *mem;     /* memory mode: the contents; NULL: a file in the stage */
+	bool mem_owned; /* mem is malloc'd (else inside the job's pool) */
+	bool exec;     /* with mem */
 };
 
 struct job {
@@ -239,6 +243,12 @@ struct job {
 	struct ab_buf stage;  /* root/.appbuild-stage-XXXXXX */
 	struct installed *inst;
 	size_t ninst, icap;
+	struct install_mem *mem; /* memory mode (see install_wheels_mem); NULL: files */
+	char *last_dir;          /* the stage directory made last (mkdir -p once) */
+	/* memory mode: the members' contents go here, one mapping populated
+	 * at once (a page fault per page costs more than the copy) */
+	unsigned char *pool;
+	size_t pool_cap, pool_used;
 };
 
 static int werr(struct job *j, struct ab_err *err, int code, const char *fmt, ...)
@@ -637,30 +647,89 @@ static void hash_of(const void *data, size_t n, char out[52])
 static struct installed *add_installed(struct job *j, const char *rel)
 {
 	for (size_t i = 0; i < j->ninst; i++) {
-		if (!strcmp(j->inst[i].rel, rel))
-			return &j->inst[i]; /* a generated script replaces a .data one */
+		if (!strcmp(j->inst[i].rel, rel)) {
+			/* a generated script replaces a .data one */
+			if (j->inst[i].mem_owned)
+				free(j->inst[i].mem);
+			j->inst[i].mem = NULL;
+			j->inst[i].mem_owned = false;
+			return &j->inst[i];
+		}
 	}
 	AB_GROW(j->inst, j->icap, j->ninst + 1);
 	struct installed *in = &j->inst[j->ninst++];
+	memset(in, 0, sizeof(*in));
 	in->rel = ab_arena_strdup(&j->arena, rel);
 	return in;
+}
+
+/* mkdir -p of the directory holding `path` (in the stage), unless it is
+ * the one made last: a wheel's files come directory by directory. */
+static int stage_parent(struct job *j, char *path, struct ab_err *err)
+{
+	char *slash = strrchr(path, '/');
+	if (!slash)
+		return 0;
+	size_t n = (size_t)(slash - path);
+	if (j->last_dir && strlen(j->last_dir) == n && !memcmp(j->last_dir, path, n))
+		return 0;
+	int r = install_mkdir_parent(path, err);
+	if (r == 0) {
+		free(j->last_dir);
+		j->last_dir = ab_xstrndup(path, n);
+	}
+	return r;
+}
+
+/* ELF files stay files in memory mode: elfscan reads them from the tree. */
+static bool is_elf(const void *data, size_t n)
+{
+	return n >= 4 && !memcmp(data, "\177ELF", 4);
+}
+
+/* A file of the wheel: into the stage, or (memory mode, not ELF) kept.
+ * `owned` (may be NULL) is `data` malloc'd, taken over either way;
+ * `pooled`: data is in j->pool, kept where it is. */
+static int put_file(struct job *j, const char *rel, const void *data, size_t n, bool exec,
+		    char *owned, bool pooled, struct installed **out, struct ab_err *err)
+{
+	if (j->mem && !is_elf(data, n)) {
+		if (!owned && !pooled) {
+			owned = ab_xmalloc(n ? n : 1);
+			memcpy(owned, data, n);
+		}
+		struct installed *in = add_installed(j, rel);
+		in->mem = owned ? owned : (char *)data;
+		in->mem_owned = owned != NULL;
+		in->size = (int64_t)n;
+		in->exec = exec;
+		*out = in;
+		return 0;
+	}
+	struct ab_buf p = AB_BUF_INIT;
+	ab_buf_addf(&p, "%s/%s", j->stage.buf, rel);
+	int r = stage_parent(j, p.buf, err);
+	if (r == 0)
+		r = install_write_file(p.buf, data, n, exec ? 0755 : 0644, err);
+	ab_buf_release(&p);
+	free(owned);
+	if (r < 0)
+		return r;
+	struct installed *in = add_installed(j, rel);
+	in->size = (int64_t)n;
+	*out = in;
+	return 0;
 }
 
 /* Write a generated (or rewritten) file into the stage. */
 static int stage_file(struct job *j, const char *rel, const void *data, size_t n, mode_t mode,
 		      struct ab_err *err)
 {
-	struct ab_buf p = AB_BUF_INIT;
-	ab_buf_addf(&p, "%s/%s", j->stage.buf, rel);
-	int r = install_mkdir_parent(p.buf, err);
-	if (r == 0)
-		r = install_write_file(p.buf, data, n, mode, err);
-	ab_buf_release(&p);
+	struct installed *in;
+	int r = put_file(j, rel, data, n, (mode & 0111) != 0, NULL, false, &in, err);
 	if (r < 0)
 		return r;
-	struct installed *in = add_installed(j, rel);
 	hash_of(data, n, in->hash);
-	in->size = (int64_t)n;
 	return 0;
 }
 
@@ -740,11 +809,26 @@ static int unpack(struct job *j, struct ab_err *err)
 				    : ab_str_eq_cstr(row->algo, "sha384") ? EVP_sha384()
 									  : EVP_sha512();
 		EVP_DigestInit_ex(md, alg, NULL);
-		EVP_DigestInit_ex(md256, EVP_sha256(), NULL);
-		if (!is_script) {
+		if (!same_alg)
+			EVP_DigestInit_ex(md256, EVP_sha256(), NULL);
+		/* memory mode: the member into `script` too (at its declared size
+		 * at once, when that is sane), and kept or written after the check */
+		bool keep = is_script || j->mem;
+		ab_buf_reset(&script);
+		/* into the pool when the declared size fits */
+		unsigned char *dst = NULL;
+		size_t room = 0;
+		if (keep && !is_script && j->pool && m->size >= 0 &&
+		    (uint64_t)m->size <= j->pool_cap - j->pool_used) {
+			dst = j->pool + j->pool_used;
+			room = (size_t)m->size;
+		} else if (keep && limit <= (int64_t)64 << 20) {
+			ab_buf_grow(&script, (size_t)limit);
+		}
+		if (!keep) {
 			ab_buf_reset(&p);
 			ab_buf_addf(&p, "%s/%s", j->stage.buf, rel);
-			r = install_mkdir_parent(p.buf, err);
+			r = stage_parent(j, p.buf, err);
 			if (r < 0)
 				goto out;
 			/* pip: executable in the zip -> executable on disk */
@@ -755,7 +839,6 @@ static int unpack(struct job *j, struct ab_err *err)
 				goto out;
 			}
 		}
-		ab_buf_reset(&script);
 		int64_t got = 0;
 		for (;;) {
 			const void *blk;
@@ -777,7 +860,16 @@ static int unpack(struct job *j, struct ab_err *err)
 			EVP_DigestUpdate(md, blk, n);
 			if (!same_alg)
 				EVP_DigestUpdate(md256, blk, n);
-			if (is_script) {
+			if (dst && (size_t)got <= room) {
+				memcpy(dst + (size_t)got - n, blk, n);
+				continue;
+			}
+			if (dst) {
+				/* more than the zip declared: the rest in `script` */
+				ab_buf_add(&script, dst, (size_t)got - n);
+				dst = NULL;
+			}
+			if (keep) {
 				ab_buf_add(&script, blk, n);
 				continue;
 			}
@@ -819,6 +911,25 @@ static int unpack(struct job *j, struct ab_err *err)
 			r = stage_script(j, rel, &script, err);
 			if (r < 0)
 				goto out;
+			continue;
+		}
+		if (keep && dst) {
+			struct installed *in;
+			j->pool_used += (size_t)got;
+			r = put_file(j, rel, dst, (size_t)got, m->exec, NULL, true, &in, err);
+			if (r < 0)
+				goto out;
+			wheel_record_hash(d256, in->hash);
+			continue;
+		}
+		if (keep) {
+			struct installed *in;
+			size_t len = script.len;
+			char *data = len ? ab_buf_detach(&script) : NULL;
+			r = put_file(j, rel, data ? data : "", len, m->exec, data, false, &in, err);
+			if (r < 0)
+				goto out;
+			wheel_record_hash(d256, in->hash);
 			continue;
 		}
 		if (close(fd) < 0) {
@@ -982,12 +1093,8 @@ static int gen_metadata(struct job *j, struct ab_err *err)
 	for (size_t i = 0; i < j->ninst; i++)
 		wheel_record_row_format(&rec, ab_str_from(j->inst[i].rec), j->inst[i].hash,
 					j->inst[i].size);
-	struct ab_buf p = AB_BUF_INIT;
-	ab_buf_addf(&p, "%s/%s", j->stage.buf, rel.buf);
-	r = install_mkdir_parent(p.buf, err);
-	if (r == 0)
-		r = install_write_file(p.buf, rec.buf, rec.len, 0644, err);
-	ab_buf_release(&p);
+	struct installed *in;
+	r = put_file(j, rel.buf, rec.buf, rec.len, false, NULL, false, &in, err);
 out:
 	free(json);
 	ab_buf_release(&rel);
@@ -1001,12 +1108,16 @@ static int commit(struct job *j, struct ab_err *err)
 	struct ab_buf src = AB_BUF_INIT, dst = AB_BUF_INIT;
 	size_t done = 0;
 	int r = 0;
+	free(j->last_dir);
+	j->last_dir = NULL;
 	for (; done < j->ninst; done++) {
+		if (j->inst[done].mem)
+			continue; /* memory mode: handed over, not renamed */
 		ab_buf_reset(&src);
 		ab_buf_reset(&dst);
 		ab_buf_addf(&src, "%s/%s", j->stage.buf, j->inst[done].rel);
 		ab_buf_addf(&dst, "%s/%s", j->o->root, j->inst[done].rel);
-		r = install_mkdir_parent(dst.buf, err);
+		r = stage_parent(j, dst.buf, err);
 		if (r < 0)
 			break;
 		if (rename(src.buf, dst.buf) < 0) {
@@ -1016,6 +1127,8 @@ static int commit(struct job *j, struct ab_err *err)
 	}
 	if (r < 0) {
 		while (done--) {
+			if (j->inst[done].mem)
+				continue;
 			ab_buf_reset(&dst);
 			ab_buf_addf(&dst, "%s/%s", j->o->root, j->inst[done].rel);
 			unlink(dst.buf);
@@ -1064,8 +1177,32 @@ static void collect_py(const struct job *j, struct pyset *ps)
 	qsort(ps->py, ps->n, sizeof(*ps->py), cmp_strp);
 }
 
+/* Memory mode's bound on one wheel's (declared) contents: a larger wheel
+ * is written, so the process never holds much more than one typical
+ * environment. */
+#define MEM_WHEEL_MAX ((int64_t)64 << 20)
+
+/* Memory mode: the job's kept files to `ms`, in the order made. */
+static void hand_over(struct job *j, struct install_mem *ms)
+{
+	for (size_t i = 0; i < j->ninst; i++) {
+		struct installed *in = &j->inst[i];
+		if (!in->mem)
+			continue;
+		AB_GROW(ms->files, ms->cap, ms->n + 1);
+		struct install_memfile *f = &ms->files[ms->n++];
+		f->path = ab_xstrdup(in->rel);
+		f->data = in->mem;
+		f->size = (size_t)in->size;
+		f->exec = in->exec;
+		f->owned = in->mem_owned;
+		in->mem = NULL;
+		in->mem_owned = false;
+	}
+}
+
 static int install_one(const struct install_opts *o, const struct install_wheel *w,
-		       struct pyset *ps, struct ab_err *err)
+		       struct pyset *ps, struct install_mem *ms, struct ab_err *err)
 {
 	struct job j;
 	int r;
@@ -1085,6 +1222,21 @@ static int install_one(const struct install_opts *o, const struct install_wheel 
 		r = check_meta(&j, err);
 	if (r < 0)
 		goto out;
+	if (ms) {
+		int64_t total = 0;
+		for (size_t i = 0; i < j.nm; i++)
+			total += j.m[i].size > 0 ? j.m[i].size : 0;
+		if (total <= MEM_WHEEL_MAX)
+			j.mem = ms;
+		if (j.mem && total > 0) {
+			void *a = mmap(NULL, (size_t)total, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+			if (a != MAP_FAILED) {
+				j.pool = a;
+				j.pool_cap = (size_t)total;
+			}
+		}
+	}
 	ab_buf_addf(&j.stage, "%s/.appbuild-stage-XXXXXX", o->root);
 	if (!mkdtemp(j.stage.buf)) {
 		r = install_io_err(err, o->root, "create a staging directory");
@@ -1100,7 +1252,23 @@ static int install_one(const struct install_opts *o, const struct install_wheel 
 		r = commit(&j, err);
 	if (r == 0 && ps)
 		collect_py(&j, ps);
+	if (r == 0 && j.mem) {
+		hand_over(&j, j.mem);
+		if (j.pool) {
+			AB_GROW(j.mem->maps, j.mem->mcap, j.mem->nmaps + 1);
+			j.mem->maps[j.mem->nmaps++] = (struct install_memmap){ j.pool, j.pool_cap };
+			j.pool = NULL;
+		}
+		if (ps)
+			ps->mem = true;
+	}
 out:
+	for (size_t i = 0; i < j.ninst; i++)
+		if (j.inst[i].mem_owned)
+			free(j.inst[i].mem);
+	if (j.pool)
+		munmap(j.pool, j.pool_cap);
+	free(j.last_dir);
 	if (j.stage.len)
 		remove_tree(j.stage.buf);
 	ab_buf_release(&j.stage);
@@ -1118,7 +1286,7 @@ out:
 
 int install_wheel(const struct install_opts *o, const struct install_wheel *w, struct ab_err *err)
 {
-	return install_one(o, w, NULL, err);
+	return install_one(o, w, NULL, NULL, err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1129,24 +1297,39 @@ static void *worker(void *arg)
 	struct pool *p = arg;
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
-		size_t i = p->next;
 		bool stop = p->stop;
-		if (i < p->n)
-			p->next++;
+		size_t i = p->next < p->n ? p->order[p->next++] : p->n;
 		pthread_mutex_unlock(&p->mu);
 		if (stop || i >= p->n)
 			return NULL;
 		struct pyset *ps = p->ps ? &p->ps[i] : NULL;
-		int r = install_one(p->o, &p->w[i], ps, &p->errs[i]);
-		/* the cached .pyc files are written here too: in parallel */
+		/* memory mode only when the .pyc files may come from the cache:
+		 * compiling needs the files */
+		struct install_mem *ms = p->ms && p->keys[i] ? &p->ms[i] : NULL;
+		int r = install_one(p->o, &p->w[i], ps, ms, &p->errs[i]);
+		/* the cached .pyc files are written (or kept) here too: in parallel */
 		if (r == 0 && ps && p->keys[i])
-			r = install_pyc_restore(p->o, p->cache, p->keys[i], ps, &p->errs[i]);
+			r = install_pyc_restore(p->o, p->cache, p->keys[i], ps,
+						ps->mem ? ms : NULL, &p->errs[i]);
 		if (r < 0) {
 			pthread_mutex_lock(&p->mu);
 			p->stop = true;
 			pthread_mutex_unlock(&p->mu);
 		}
 	}
+}
+
+struct wsize {
+	off_t size;
+	size_t i;
+};
+
+static int cmp_wsize(const void *a, const void *b)
+{
+	const struct wsize *x = a, *y = b;
+	if (x->size != y->size)
+		return x->size > y->size ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
 }
 
 int install_run_pool(struct pool *pp, struct ab_err *err)
@@ -1164,6 +1347,19 @@ int install_run_pool(struct pool *pp, struct ab_err *err)
 		jobs = (unsigned)n;
 	if (!n)
 		return 0;
+	/* the largest wheels first, so no thread is left with a big one at
+	 * the end while the others idle (the work is roughly their size) */
+	struct wsize *ws = ab_xcalloc(n, sizeof(*ws));
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		ws[i].size = stat(p.w[i].path, &st) == 0 ? st.st_size : 0;
+		ws[i].i = i;
+	}
+	qsort(ws, n, sizeof(*ws), cmp_wsize);
+	p.order = ab_xcalloc(n, sizeof(*p.order));
+	for (size_t i = 0; i < n; i++)
+		p.order[i] = ws[i].i;
+	free(ws);
 	p.errs = ab_xcalloc(n, sizeof(*p.errs));
 	for (size_t i = 0; i < n; i++)
 		ab_err_init(&p.errs[i]);
@@ -1188,6 +1384,7 @@ int install_run_pool(struct pool *pp, struct ab_err *err)
 		ab_err_release(e);
 	}
 	free(p.errs);
+	free(p.order);
 	free(th);
 	pthread_mutex_destroy(&p.mu);
 	return r;
@@ -1200,3 +1397,34 @@ int install_wheels(const struct install_opts *o, const struct install_wheel *w, 
 	return install_run_pool(&p, err);
 }
 
+
+void install_mem_release(struct install_mem *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		free(m->files[i].path);
+		if (m->files[i].owned)
+			free(m->files[i].data);
+	}
+	free(m->files);
+	for (size_t i = 0; i < m->nmaps; i++)
+		munmap(m->maps[i].addr, m->maps[i].len);
+	free(m->maps);
+	memset(m, 0, sizeof(*m));
+}
+
+int install_mem_flush(const struct install_opts *o, struct install_mem *m, struct ab_err *err)
+{
+	struct ab_buf p = AB_BUF_INIT;
+	int r = 0;
+	for (size_t i = 0; i < m->n && r == 0; i++) {
+		const struct install_memfile *f = &m->files[i];
+		ab_buf_reset(&p);
+		ab_buf_addf(&p, "%s/%s", o->root, f->path);
+		r = install_mkdir_parent(p.buf, err);
+		if (r == 0)
+			r = install_write_file(p.buf, f->data, f->size, f->exec ? 0755 : 0644, err);
+	}
+	ab_buf_release(&p);
+	install_mem_release(m);
+	return r;
+}

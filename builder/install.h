@@ -124,4 +124,41 @@ int install_wheels_compile(const struct install_opts *opts, const struct install
 			   const char *const *sha256, size_t n, const struct cache *c,
 			   struct ab_err *err);
 
+/* A file install_wheels_mem() kept instead of writing it. */
+struct install_memfile {
+	char *path; /* relative to the environment's root (owned) */
+	char *data; /* `size` bytes: owned when `owned`, else inside one of the maps */
+	size_t size;
+	bool exec;
+	bool owned;
+};
+
+struct install_mem {
+	struct install_memfile *files;
+	size_t n, cap;
+	struct install_memmap {
+		void *addr; /* mmap()ed: munmap()ed by install_mem_release */
+		size_t len;
+	} *maps; /* what files that are not `owned` point into (cache pages) */
+	size_t nmaps, mcap;
+};
+
+#define INSTALL_MEM_INIT { NULL, 0, 0, NULL, 0, 0 }
+
+/* Frees everything; `m` is INSTALL_MEM_INIT afterwards. */
+void install_mem_release(struct install_mem *m);
+
+/* install_wheels_compile(), but the files of the wheels whose .pyc files
+ * the cache holds are not written to root: they are appended to `mem`
+ * (wheel by wheel in order; a wheel's files in the order made, its .pyc
+ * files last), so a caller that only packs them (appbuild bundle) saves
+ * writing, reading back and deleting them. Not kept, but written as
+ * install_wheels_compile() does: ELF files (elfscan reads them from the
+ * tree), wheels of more than 64 MiB, and the wheels compiled now. Checks,
+ * errors and bytes are those of install_wheels_compile(); on failure `mem`
+ * may hold files (release it either way). */
+int install_wheels_mem(const struct install_opts *opts, const struct install_wheel *w,
+		       const char *const *sha256, size_t n, const struct cache *c,
+		       struct install_mem *mem, struct ab_err *err);
+
 #endif

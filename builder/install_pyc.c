@@ -131,18 +131,20 @@ static int read_whole(const char *path, struct ab_buf *out)
  * every REL is the .pyc of one of the wheel's .py files; a malformed entry
  * is ignored (the wheel is compiled). */
 int install_pyc_restore(const struct install_opts *o, const struct cache *c, const char *key,
-		       struct pyset *ps, struct ab_err *err)
+			struct pyset *ps, struct install_mem *ms, struct ab_err *err)
 {
-	struct cache_meta meta = CACHE_META_INIT;
-	struct ab_buf body = AB_BUF_INIT, want = AB_BUF_INIT, path = AB_BUF_INIT;
+	struct ab_buf want = AB_BUF_INIT, path = AB_BUF_INIT;
+	struct cache_map map = CACHE_MAP_INIT;
 	int r = 0;
-	if (cache_page_get(c, key, &meta, &body, NULL) <= 0)
+	/* mapped, not read: the .pyc files are written from (or, with ms, kept
+	 * in) the page itself */
+	if (cache_page_map(c, key, true, &map, NULL) <= 0)
 		goto out;
 	/* check the whole body before writing anything */
-	const char *p = body.buf, *end = body.buf + body.len;
+	const char *body = map.body, *p = body, *end = body + map.n;
 	size_t k = 0;
 	for (int pass = 0; pass < 2; pass++) {
-		p = body.buf;
+		p = body;
 		k = 0;
 		while (p < end) {
 			const char *nul = memchr(p, '\0', (size_t)(end - p));
@@ -164,7 +166,16 @@ int install_pyc_restore(const struct install_opts *o, const struct cache *c, con
 			}
 			if (!found)
 				goto out;
-			if (pass == 1) {
+			if (pass == 1 && ms) {
+				/* kept: the file points into the page, which ms keeps */
+				AB_GROW(ms->files, ms->cap, ms->n + 1);
+				struct install_memfile *f = &ms->files[ms->n++];
+				f->path = ab_xstrndup(want.buf, want.len);
+				f->data = (char *)q;
+				f->size = (size_t)size;
+				f->exec = false;
+				f->owned = false;
+			} else if (pass == 1) {
 				ab_buf_reset(&path);
 				ab_buf_addf(&path, "%s/%s", o->root, want.buf);
 				r = install_mkdir_parent(path.buf, err);
@@ -177,9 +188,13 @@ int install_pyc_restore(const struct install_opts *o, const struct cache *c, con
 		}
 	}
 	ps->hit = true;
+	if (ms) {
+		AB_GROW(ms->maps, ms->mcap, ms->nmaps + 1);
+		ms->maps[ms->nmaps++] = (struct install_memmap){ map.addr, map.len };
+		map = (struct cache_map)CACHE_MAP_INIT;
+	}
 out:
-	cache_meta_release(&meta);
-	ab_buf_release(&body);
+	cache_unmap(&map);
 	ab_buf_release(&want);
 	ab_buf_release(&path);
 	return r;
@@ -277,6 +292,13 @@ int install_wheels_compile(const struct install_opts *o, const struct install_wh
 			   const char *const *sha256, size_t n, const struct cache *c,
 			   struct ab_err *err)
 {
+	return install_wheels_mem(o, w, sha256, n, c, NULL, err);
+}
+
+int install_wheels_mem(const struct install_opts *o, const struct install_wheel *w,
+		       const char *const *sha256, size_t n, const struct cache *c,
+		       struct install_mem *mem, struct ab_err *err)
+{
 	struct pool p = { .o = o, .w = w, .n = n };
 	char **todo = NULL;
 	size_t ntodo = 0, cap = 0;
@@ -286,11 +308,18 @@ int install_wheels_compile(const struct install_opts *o, const struct install_wh
 		return install_wheels(o, w, n, err);
 	p.ps = ab_xcalloc(n + 1, sizeof(*p.ps));
 	p.keys = ab_xcalloc(n + 1, sizeof(*p.keys));
+	if (mem)
+		p.ms = ab_xcalloc(n + 1, sizeof(*p.ms));
 	p.cache = c;
 	for (size_t i = 0; i < n; i++)
 		if (c && !c->disabled && sha256 && sha256[i] && o->py->magic)
 			p.keys[i] = pyc_key(o, sha256[i]);
 	r = install_run_pool(&p, err);
+	/* a wheel kept in memory whose .pyc files were not found: written, to
+	 * be compiled with the others */
+	for (size_t i = 0; r >= 0 && mem && i < n; i++)
+		if (p.ps[i].mem && !p.ps[i].hit)
+			r = install_mem_flush(o, &p.ms[i], err);
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++)
@@ -310,7 +339,23 @@ out:
 			free(p.ps[i].py[k]);
 		free(p.ps[i].py);
 		free(p.keys[i]);
+		if (!p.ms)
+			continue;
+		/* wheel by wheel into mem: the files, then the blocks they point into */
+		struct install_mem *m = &p.ms[i];
+		for (size_t k = 0; r >= 0 && k < m->n; k++) {
+			AB_GROW(mem->files, mem->cap, mem->n + 1);
+			mem->files[mem->n++] = m->files[k];
+		}
+		for (size_t k = 0; r >= 0 && k < m->nmaps; k++) {
+			AB_GROW(mem->maps, mem->mcap, mem->nmaps + 1);
+			mem->maps[mem->nmaps++] = m->maps[k];
+		}
+		if (r >= 0)
+			m->n = m->nmaps = 0;
+		install_mem_release(m);
 	}
+	free(p.ms);
 	free(p.ps);
 	free(p.keys);
 	free(todo);

@@ -6,8 +6,11 @@
  * The pins come from a fresh DIR/dependencies.lock (followed exactly), else
  * from a resolution with the same code path as `appbuild lock`
  * (builder/plan.c). Everything is staged in a temporary directory outside
- * the app and packed with builder/bundle.c; the tarball is renamed into
- * place only when complete, so a failure leaves nothing in dist/. */
+ * the app and packed with builder/bundle.c, but the files of the wheels
+ * whose .pyc files the cache holds: those go from memory into the tarball
+ * (install_wheels_mem), and the tar.gz segments of what did not change come
+ * compressed from the cache. The tarball is renamed into place only when
+ * complete, so a failure leaves nothing in dist/. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -87,6 +90,7 @@ struct bctx {
 	bool dirty; /* the app's git working tree has changes (appbuild.json source_dirty) */
 	char **wheels; /* cache paths, per lock package */
 	struct elfscan libs; /* DT_NEEDED of the environment's ELF files */
+	struct install_mem mem; /* the environment's files not written (install_wheels_mem) */
 	struct timespec t0, c0; /* phase(): wall and CPU clocks */
 };
 
@@ -369,7 +373,9 @@ static int fetch_and_install(struct bctx *b, struct ab_err *err)
 	if (r >= 0 && b->o->no_compile)
 		r = install_wheels(&io, w, l->n, err);
 	else if (r >= 0)
-		r = install_wheels_compile(&io, w, shas, l->n, &b->plan.cache, err);
+		/* what the cache had byte-compiled stays in memory, straight
+		 * into the tarball: not written to the stage, read back, deleted */
+		r = install_wheels_mem(&io, w, shas, l->n, &b->plan.cache, &b->mem, err);
 	phase(b, "install and compile");
 out:
 	free(shas);
@@ -507,6 +513,12 @@ int cmd_bundle(struct cmd_ctx *ctx, struct ab_err *err)
 	char sha[65];
 	int r;
 
+	/* glibc re-reads (stats) /etc/localtime on every localtime() while TZ
+	 * is unset, and libarchive's zip reader converts each member's DOS time
+	 * with mktime(): 1700 stat calls per flask bundle. The same zone, read
+	 * once. */
+	if (!getenv("TZ"))
+		setenv("TZ", ":/etc/localtime", 1);
 	memset(&b, 0, sizeof(b));
 	b.o = o;
 	b.app = app;
@@ -600,13 +612,29 @@ int cmd_bundle(struct cmd_ctx *ctx, struct ab_err *err)
 		if (r < 0)
 			goto out;
 	}
-	r = bundle_pack(stage.buf, out_path.buf, top.buf, (int)fmt, b.mtime, err);
+	struct tarball_stats ts;
+	struct tarball_memfile *mf = ab_xcalloc(b.mem.n + 1, sizeof(*mf));
+	for (size_t i = 0; i < b.mem.n; i++) {
+		const struct install_memfile *f = &b.mem.files[i];
+		/* relative to the stage: under venv/ */
+		char *p = ab_xmalloc(strlen(f->path) + 6);
+		memcpy(p, "venv/", 5);
+		strcpy(p + 5, f->path);
+		mf[i] = (struct tarball_memfile){ p, f->data, f->size, f->exec };
+	}
+	r = bundle_pack(stage.buf, out_path.buf, top.buf, (int)fmt, b.mtime, &b.plan.cache, &ts,
+			mf, b.mem.n, sha, err);
+	for (size_t i = 0; i < b.mem.n; i++)
+		free((char *)mf[i].path);
+	free(mf);
+	install_mem_release(&b.mem);
 	if (r < 0)
 		goto out;
+	if (fmt == TARBALL_GZ)
+		ab_out_msg(b.out, AB_OUT_DEBUG, NULL,
+			   "bundle: %u tar.gz segments, %u from the cache, %.1f MB of tar",
+			   ts.segments, ts.cached, (double)ts.tar_bytes / 1e6);
 	phase(&b, "pack");
-	r = cache_sha256_file(out_path.buf, sha, err);
-	if (r < 0)
-		goto out;
 	ab_info(b.out, "bundled %zu distributions for %s", b.plan.lock.n,
 		b.plan.tgt.description);
 	fflush(stderr);
@@ -619,6 +647,7 @@ out:
 			free(b.wheels[i]);
 	free(b.wheels);
 	elfscan_release(&b.libs);
+	install_mem_release(&b.mem);
 	plan_release(&b.plan);
 	if (have_py)
 		interp_release(&b.py);

@@ -64,6 +64,11 @@ static int reserve(struct ab_buf *b, size_t extra)
 	return 0;
 }
 
+int ab_buf_grow(struct ab_buf *b, size_t extra)
+{
+	return reserve(b, extra);
+}
+
 int ab_buf_add(struct ab_buf *b, const void *data, size_t n)
 {
 	if (reserve(b, n) < 0)

@@ -37,6 +37,10 @@ int ab_buf_adds(struct ab_buf *b, const char *s);
 int ab_buf_addstr(struct ab_buf *b, struct ab_str s);
 int ab_buf_addf(struct ab_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int ab_buf_vaddf(struct ab_buf *b, const char *fmt, va_list ap);
+/* Makes room for `extra` more bytes after len (git's strbuf_grow), for a
+ * caller that writes them at buf + len itself, then sets len and the NUL:
+ * 0, or -1 when `max` would be exceeded. */
+int ab_buf_grow(struct ab_buf *b, size_t extra);
 
 static inline struct ab_str ab_buf_str(const struct ab_buf *b)
 {

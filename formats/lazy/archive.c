@@ -62,6 +62,7 @@
 	F(int, archive_write_close, (A a), (a), FAIL)                                     \
 	F(la_ssize_t, archive_write_data, (A a, const void *p, size_t n), (a, p, n), FAIL) \
 	F(int, archive_write_header, (A a, E e), (a, e), FAIL)                            \
+	F(int, archive_write_finish_entry, (A a), (a), FAIL)                              \
 	F(int, archive_write_open,                                                        \
 	  (A a, void *cd, archive_open_callback *o, archive_write_callback *w,            \
 	   archive_close_callback *c),                                                    \

@@ -1,7 +1,8 @@
 #!/bin/sh
 # appbuild bundle on examples/flask-hello over ../shared/pyindex: the fresh
 # lock is followed, the tarball is named and hashed on the last line, two
-# builds in different directories are byte-identical, no build path lands
+# builds in different directories are byte-identical (cold and warm cache,
+# damaged cached tar segments), no build path lands
 # in the bundle, and the unpacked bundle (elsewhere) serves HTTP through
 # bin/launch start / status / stop.
 . "$(dirname "$0")/lib/common.sh"
@@ -42,6 +43,24 @@ expect_rc 0
 B=$T/y/deeper/path/flask-hello/dist/flask-hello-1.0.0.tar.gz
 cmp -s "$A" "$B" || fail "two builds differ"
 [ -z "$(ls "$T/tmp")" ] || fail "the staging directory was left behind"
+
+# the second build took every compressed tar segment from the cache; damaged
+# ones are found, compressed again and replaced: the bytes stay the same
+run -v bundle "$T/y/deeper/path/flask-hello" $C -o "$T/warm.tar.gz"
+expect_rc 0
+grep -Eq 'bundle: ([0-9]+) tar.gz segments, \1 from the cache' "$T/err" ||
+	fail "not every segment from the cache: $(grep segments "$T/err")"
+n=0
+for f in $(grep -rl 'appbuild-tar-segment:' "$T/cache/http"); do
+	printf 'X' | dd of="$f" bs=1 seek=$(($(stat -c %s "$f") - 2)) conv=notrunc 2>/dev/null
+	n=$((n + 1))
+done
+[ $n -gt 10 ] || fail "only $n tar segments in the cache"
+run -v bundle "$T/y/deeper/path/flask-hello" $C -o "$T/damaged.tar.gz"
+expect_rc 0
+grep -q 'segments, 0 from the cache' "$T/err" || fail "damaged segments were used"
+cmp -s "$A" "$T/damaged.tar.gz" || fail "damaged cached segments changed the bytes"
+cmp -s "$A" "$T/warm.tar.gz" || fail "a warm build differs"
 
 mkdir -p "$U"
 tar xzf "$A" -C "$U" || fail "cannot unpack"

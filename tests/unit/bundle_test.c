@@ -60,7 +60,7 @@ static void relocation(void **state)
 	if (install_env_create(&o, &err) < 0 || install_wheels(&o, w, 6, &err) < 0 ||
 	    bundle_copy_app("examples/flask-hello", app, &err) < 0 || install_compile(&o, &err) < 0 ||
 	    bundle_source_time("examples/flask-hello", &mtime, &err) < 0 ||
-	    bundle_pack(stage, out, "hello-1.0", -1, mtime, &err) < 0)
+	    bundle_pack(stage, out, "hello-1.0", -1, mtime, NULL, NULL, NULL, 0, NULL, &err) < 0)
 		fail_msg("%s: %s", err.file ? err.file : "", err.msg.buf);
 	/* unpack somewhere else; the build tree is gone */
 	tu_sh_ok("rm -rf '%s/build-dir-marker' && mkdir -p '%s/elsewhere/deploy' && "

@@ -20,6 +20,7 @@
 #include "builder/install.h"
 #include "formats/core/mem.h"
 #include "formats/wheel.h"
+#include "formats/core/fs.h"
 #include "tests/unit/testutil.h"
 
 static struct interp py;
@@ -144,6 +145,48 @@ static void compiled_from_cache(void **state)
 	}
 	tu_sh_ok("cd '%s' && test \"$(find cc0 -name '*.pyc' | wc -l)\" -gt 300 && "
 		 "diff -r cc0/env/lib cc1/env/lib && diff -r cc0/env/lib cc2/env/lib", tmp);
+	/* install_wheels_mem(): from the cache, the files are kept (but the ELF
+	 * file); written out they make the same tree. With an empty cache every
+	 * wheel is compiled, so written: nothing kept. */
+	for (int pass = 0; pass < 2; pass++) {
+		char root[512], edir[512];
+		struct install_mem mem = INSTALL_MEM_INIT;
+		struct cache c2 = CACHE_INIT;
+		snprintf(root, sizeof(root), "%s/cm%d/env", tmp, pass);
+		snprintf(edir, sizeof(edir), "%s/cm-empty-cache", tmp);
+		struct install_opts o = { pass ? &py : &bogus, root, 4, NULL, NULL };
+		if (pass)
+			assert_int_equal(cache_open(&c2, edir, false, &err), 0);
+		if (install_env_create(&o, &err) < 0 ||
+		    install_wheels_mem(&o, w, sha, 8, pass ? &c2 : &c, &mem, &err) < 0)
+			fail_msg("mem %d: %s: %s", pass, err.file ? err.file : "", err.msg.buf);
+		if (pass) {
+			assert_int_equal(mem.n, 0);
+		} else {
+			assert_true(mem.n > 600);
+			tu_sh_ok("cd '%s' && test -n \"$(find cm0 -name '_speedups*.so')\" && "
+				 "test -z \"$(find cm0 -name '*.py')\"", tmp);
+		}
+		for (size_t i = 0; i < mem.n; i++) {
+			char f[1024];
+			snprintf(f, sizeof(f), "%s/%s", root, mem.files[i].path);
+			*strrchr(f, '/') = 0;
+			assert_int_equal(ab_mkdir_p(f, &err), 0);
+			f[strlen(f)] = '/';
+			FILE *fp = fopen(f, "wb");
+			assert_non_null(fp);
+			assert_int_equal(fwrite(mem.files[i].data, 1, mem.files[i].size, fp),
+					 mem.files[i].size);
+			fclose(fp);
+			if (mem.files[i].exec)
+				chmod(f, 0755);
+		}
+		install_mem_release(&mem);
+		cache_release(&c2);
+	}
+	tu_sh_ok("cd '%s' && diff -r cc1/env/lib cm0/env/lib && diff -r cc1/env/bin cm0/env/bin && "
+		 "diff -r cc1/env/lib cm1/env/lib && diff -r cc1/env/bin cm1/env/bin && "
+		 "test -x cm0/env/bin/flask", tmp);
 	/* no cache, no interpreter: the error names it */
 	struct install_opts o = { &bogus, roots[2], 4, NULL, NULL };
 	tu_sh_ok("rm -rf '%s'", roots[2]);
