@@ -103,6 +103,8 @@ check-run: build/appbuild build/san/appbuild $(UNIT_BIN) build/san/bin/vectors \
 		--conformance build/san/bin/conformance \
 		--once "build/san/bin/fuzz_resolve 3000" \
 		--once "build/san/bin/conformance -q --via-index --index-cache build/conformance-idx" \
+		--once "build/san/bin/conformance -q tests/conformance/scenarios" \
+		--once "build/san/bin/conformance -q --via-index --index-cache build/conformance-idx $(CONF_VIA)" \
 		--cli $(sort $(wildcard tests/cli/*.sh))
 
 # libFuzzer: the library is compiled once by clang with coverage
@@ -193,6 +195,9 @@ bench-supervisor: build/appbuild-supervisor build/supervisor-tchild
 # tests/conformance/run.c resolves every scenario of ../shared/conformance
 # (in-memory provider for now); fuzz_resolve checks random tiny indexes.
 CONF_LIB := tests/conformance/scenario.c
+# our own scenarios (tests/conformance/scenarios, packse-style) run in memory,
+# and the index-dependent ones listed here through the real index client
+CONF_VIA := @tests/conformance/via-index.list
 build/san/bin/conformance: tests/conformance/run.c $(CONF_LIB) build/san/libappbuild.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -o $@ tests/conformance/run.c $(CONF_LIB) \

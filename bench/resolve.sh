@@ -18,16 +18,18 @@
 #
 # Runs per set: RUNS (default 5) for both programs; sets where pip takes
 # tens of seconds run fewer (boto: 1, large and the scenarios: 3, and 1 where
-# pip's warm-up run took over 20 s). pip gets PIP_TIMEOUT seconds (default
-# 120; boto: BOTO_TIMEOUT, default 900) a run: pyrex-1.9.8 is known to take
-# pip more than 15 minutes, so its pip figure is a lower bound ("> N s").
+# pip's warm-up run took over 20 s; with PIP=0 every set runs RUNS times).
+# pip gets PIP_TIMEOUT seconds (default 120; boto: BOTO_TIMEOUT, default 900)
+# a run: pyrex-1.9.8 is known to take pip more than 15 minutes, so its pip
+# figure is a lower bound ("> N s").
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SHARED=${SHARED:-$(cd "$ROOT/.." && pwd)/shared}
 AB=${APPBUILD:-$ROOT/build/appbuild}
 RUNS=${RUNS:-5}
 PIP=${PIP:-1}
-PIP_TIMEOUT=${PIP_TIMEOUT:-120}
+# not PIP_*: the loop below unsets those (pip would read PIP_TIMEOUT)
+pip_timeout=${PIP_TIMEOUT:-120}
 BOTO_TIMEOUT=${BOTO_TIMEOUT:-900}
 IDX=${BENCH_IDX:-$ROOT/build/bench-idx}
 SETS=${SETS:-flask django roots app large boto chalice cheroot conflict-with-dependency \
@@ -43,7 +45,8 @@ median() { python3 -c 'import json,sys; print("%.4f" % json.load(open(sys.argv[1
 
 # name INDEX-DIR REQUIREMENTS-FILE RUNS [PIP-TIMEOUT]
 bench() {
-	name=$1 idx="file://$2/simple" reqs=$3 runs=$4 limit=${5:-$PIP_TIMEOUT}
+	name=$1 idx="file://$2/simple" reqs=$3 runs=$4 limit=${5:-$pip_timeout}
+	[ "$PIP" = 1 ] || runs=$RUNS
 	app=$T/$name
 	mkdir -p "$app/bin"
 	printf 'def application(e, s):\n    pass\n' >"$app/bin/wsgiapp"

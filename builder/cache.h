@@ -49,10 +49,10 @@ int cache_default_dir(struct ab_buf *out, struct ab_err *err);
 int cache_open(struct cache *c, const char *dir, bool disabled, struct ab_err *err);
 void cache_release(struct cache *c);
 
-/* sha256 helpers (OpenSSL EVP). hex: 64 lowercase digits + NUL. */
-struct evp_md_ctx_st;
+/* sha256 helpers (OpenSSL's SHA256_*). hex: 64 lowercase digits + NUL. */
+struct SHA256state_st;
 struct cache_sha256 {
-	struct evp_md_ctx_st *ctx;
+	struct SHA256state_st *ctx;
 };
 void cache_sha256_init(struct cache_sha256 *h);
 void cache_sha256_update(struct cache_sha256 *h, const void *data, size_t n);

@@ -193,12 +193,25 @@ struct index {
 	struct ab_out *out;
 	struct proj **projs;
 	size_t nprojs, capprojs;
+	struct proj **pslots; /* projs by name, open addressing */
+	size_t pmask;
 	struct page_job **fl; /* find-links pages, fetched once */
 	size_t nfl;
 	bool fl_queued;
 	struct index_md **mds;
 	size_t nmds, capmds;
-	struct ab_arena arena;
+	struct ab_arena arena; /* also the candidates' versions */
+	struct tag_memo *tags; /* wheel tag strings parsed, by string */
+	size_t tags_mask, ntags;
+};
+
+/* One distinct wheel tag string ("py3-none-any") and its parse: thousands
+ * of files share a few dozen, and the candidates share the tag set. */
+struct tag_memo {
+	const char *s; /* arena copy; NULL: empty slot */
+	size_t len, hash;
+	bool ok;
+	struct tag_set set;
 };
 
 struct index *index_new(const struct index_sources *src, struct cache *cache,
@@ -233,10 +246,8 @@ static void page_job_free(struct page_job *j)
 
 static void cands_free(struct index_candidate *c, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		pep440_version_free(c[i].version);
-		tag_set_release(&c[i].tags);
-	}
+	/* versions are in the index's arena, tag sets in its tag memo */
+	(void)n;
 	free(c);
 }
 
@@ -258,6 +269,7 @@ void index_free(struct index *ix)
 		free(p);
 	}
 	free(ix->projs);
+	free(ix->pslots);
 	for (size_t i = 0; i < ix->nfl; i++)
 		page_job_free(ix->fl[i]);
 	free(ix->fl);
@@ -271,6 +283,10 @@ void index_free(struct index *ix)
 		free(m);
 	}
 	free(ix->mds);
+	for (size_t i = 0; ix->tags && i <= ix->tags_mask; i++)
+		if (ix->tags[i].s)
+			tag_set_release(&ix->tags[i].set);
+	free(ix->tags);
 	index_sources_release(&ix->src);
 	ab_arena_release(&ix->arena);
 	free(ix);
@@ -484,12 +500,41 @@ static struct page_job *queue_page(struct index *ix, const char *url, bool find_
 	return j;
 }
 
+static size_t hash_str(const char *s)
+{
+	size_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* The slot of `canon` in pslots: its project, or the empty slot for it. */
+static struct proj **proj_slot(struct index *ix, const char *canon)
+{
+	size_t i = hash_str(canon) & ix->pmask;
+	while (ix->pslots[i] && strcmp(ix->pslots[i]->name, canon))
+		i = (i + 1) & ix->pmask;
+	return &ix->pslots[i];
+}
+
 static struct proj *find_proj(struct index *ix, const char *canon)
 {
-	for (size_t i = 0; i < ix->nprojs; i++)
-		if (!strcmp(ix->projs[i]->name, canon))
-			return ix->projs[i];
-	return NULL;
+	return ix->pslots ? *proj_slot(ix, canon) : NULL;
+}
+
+/* Records p (not yet in the table) in pslots, growing it at half full. */
+static void add_proj_slot(struct index *ix, struct proj *p)
+{
+	if (!ix->pslots || (ix->nprojs + 1) * 2 > ix->pmask + 1) {
+		ix->pmask = ix->pslots ? ix->pmask * 2 + 1 : 255;
+		free(ix->pslots);
+		while ((ix->nprojs + 1) * 2 > ix->pmask + 1)
+			ix->pmask = ix->pmask * 2 + 1;
+		ix->pslots = ab_xcalloc(ix->pmask + 1, sizeof(*ix->pslots));
+		for (size_t i = 0; i < ix->nprojs; i++)
+			*proj_slot(ix, ix->projs[i]->name) = ix->projs[i];
+	}
+	*proj_slot(ix, p->name) = p;
 }
 
 static void queue_find_links(struct index *ix)
@@ -513,6 +558,7 @@ static struct proj *get_proj(struct index *ix, const char *name)
 	p = ab_xcalloc(1, sizeof(*p));
 	p->name = canon;
 	ab_err_init(&p->err);
+	add_proj_slot(ix, p);
 	AB_GROW(ix->projs, ix->capprojs, ix->nprojs + 1);
 	ix->projs[ix->nprojs++] = p;
 	return p;
@@ -548,7 +594,7 @@ void index_prefetch_project(struct index *ix, const char *name)
 static int cand_cmp(const void *a, const void *b)
 {
 	const struct index_candidate *x = a, *y = b;
-	int c = pep440_version_cmp(y->version, x->version);
+	int c = x->version == y->version ? 0 : pep440_version_cmp(y->version, x->version);
 	if (c)
 		return c;
 	if (x->wheel != y->wheel)
@@ -600,50 +646,109 @@ static bool seen_add(struct seen *st, const struct proj *p, const char *fn, size
 	return false;
 }
 
+static size_t hash_mem(const char *s, size_t n)
+{
+	size_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
+
+/* The tags of a wheel tag string, parsed once per index (NULL: it does not
+ * parse); the tag set belongs to the memo. */
+static const struct tag_set *wheel_tags(struct index *ix, struct ab_str t)
+{
+	size_t h = hash_mem(t.ptr, t.len);
+	for (size_t i = h & ix->tags_mask; ix->tags && ix->tags[i].s; i = (i + 1) & ix->tags_mask) {
+		const struct tag_memo *m = &ix->tags[i];
+		if (m->hash == h && m->len == t.len && !memcmp(m->s, t.ptr, t.len))
+			return m->ok ? &m->set : NULL;
+	}
+	if (!ix->tags || (ix->ntags + 1) * 2 > ix->tags_mask + 1) {
+		size_t mask = ix->tags ? ix->tags_mask * 2 + 1 : 255;
+		struct tag_memo *ns = ab_xcalloc(mask + 1, sizeof(*ns));
+		for (size_t k = 0; ix->tags && k <= ix->tags_mask; k++) {
+			if (!ix->tags[k].s)
+				continue;
+			size_t j = ix->tags[k].hash & mask;
+			while (ns[j].s)
+				j = (j + 1) & mask;
+			ns[j] = ix->tags[k];
+		}
+		free(ix->tags);
+		ix->tags = ns;
+		ix->tags_mask = mask;
+	}
+	size_t i = h & ix->tags_mask;
+	while (ix->tags[i].s)
+		i = (i + 1) & ix->tags_mask;
+	struct tag_memo *m = &ix->tags[i];
+	m->s = ab_arena_strdup_str(&ix->arena, t);
+	m->len = t.len;
+	m->hash = h;
+	m->ok = tags_parse(t, &m->set, NULL) == 0;
+	ix->ntags++;
+	return m->ok ? &m->set : NULL;
+}
+
 static void add_cands(struct index *ix, struct proj *p, struct page_job *j, size_t *cap,
 		      struct seen *seen)
 {
 	const char *source = NULL; /* j->url, copied once for all its files */
+	/* A page lists one project, a version's files share its version and
+	 * versions share a few tag strings: each distinct part of a wheel name
+	 * is checked once (as distfile_wheel_parse() checks it), and the
+	 * candidates of a version share one version in the index's arena. */
+	struct ab_str last_name = AB_STR_NULL, last_ver = AB_STR_NULL;
+	bool name_ok = false;
+	struct pep440_version *ver = NULL; /* last_ver parsed; NULL: invalid */
 	for (size_t i = 0; i < j->page.nfiles; i++) {
 		const struct simple_file *f = &j->page.files[i];
 		struct ab_str fn = ab_str_from(f->filename);
 		struct index_candidate c;
 		memset(&c, 0, sizeof(c));
 		if (ab_str_endswith(fn, ".whl")) {
-			struct distfile_wheel w;
-			if (distfile_wheel_parse(fn, &w, NULL) < 0)
+			struct distfile_wheel_parts w;
+			if (distfile_wheel_split(fn, &w, NULL) < 0)
 				continue;
-			if (strcmp(w.name, p->name)) {
-				distfile_wheel_release(&w);
-				continue;
+			if (!last_name.ptr || !ab_str_eq(w.name, last_name)) {
+				last_name = w.name;
+				name_ok = distfile_wheel_name_is(w.name, p->name);
 			}
+			if (!name_ok)
+				continue;
+			if (!last_ver.ptr || !ab_str_eq(w.version, last_ver)) {
+				last_ver = w.version;
+				if (pep440_version_parse_arena(last_ver, &ix->arena, &ver, NULL))
+					ver = NULL;
+			}
+			if (!ver || (w.has_build && !distfile_wheel_build_ok(w.build)))
+				continue;
+			const struct tag_set *ts = wheel_tags(ix, w.tags);
+			if (!ts)
+				continue;
 			c.wheel = true;
-			c.version = w.version;
-			c.tags = w.tags;
-			w.version = NULL;
-			w.tags = (struct tag_set)TAG_SET_INIT;
-			distfile_wheel_release(&w);
+			c.version = ver;
+			c.tags = *ts;
 		} else if (ab_str_endswith(fn, ".tar.gz") || ab_str_endswith(fn, ".zip")) {
 			struct distfile_sdist s;
 			if (distfile_sdist_parse(fn, &s, NULL) < 0)
 				continue;
-			if (strcmp(s.name, p->name)) {
-				distfile_sdist_release(&s);
-				continue;
-			}
-			c.version = s.version;
-			s.version = NULL;
+			/* its normalized string parses to the same version */
+			if (!strcmp(s.name, p->name) &&
+			    pep440_version_parse_arena(ab_str_from(s.version->str), &ix->arena,
+						       &c.version, NULL) < 0)
+				c.version = NULL;
 			distfile_sdist_release(&s);
+			if (!c.version)
+				continue;
 		} else {
 			continue;
 		}
 		/* the same file from two sources (an index and its mirror):
 		 * pip keeps both links; we keep the first, from the higher source */
-		if (seen_add(seen, p, f->filename, p->ncands)) {
-			pep440_version_free(c.version);
-			tag_set_release(&c.tags);
+		if (seen_add(seen, p, f->filename, p->ncands))
 			continue;
-		}
 		/* the strings stay in the page's arena: the page lives as long
 		 * as the index (page_job_free() in index_free()) and is parsed
 		 * once, so copies would only double the memory touched */
@@ -654,11 +759,13 @@ static void add_cands(struct index *ix, struct proj *p, struct page_job *j, size
 		c.requires_python = f->requires_python;
 		c.yanked = f->yanked;
 		c.yanked_reason = f->yanked_reason;
+		/* page hashes are lowercase hex (simple_hash_parse()): a sha256
+		 * is one of 64 digits */
 		const char *h = simple_file_hash(f, "sha256");
-		c.sha256 = h && cache_is_sha256(h) ? h : NULL;
+		c.sha256 = h && strlen(h) == 64 ? h : NULL;
 		c.has_metadata = f->has_metadata;
 		if (f->metadata_hash.algo && !strcmp(f->metadata_hash.algo, "sha256") &&
-		    cache_is_sha256(f->metadata_hash.hex))
+		    strlen(f->metadata_hash.hex) == 64)
 			c.metadata_sha256 = f->metadata_hash.hex;
 		c.size = f->size;
 		if (!source)

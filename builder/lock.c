@@ -106,7 +106,44 @@ static bool provides(const struct resolve_metadata *md, const char *extra)
 	return false;
 }
 
-static int load_reqs(struct node *nd, const struct lock_source *src, struct ab_err *err)
+/* Whether requirement `req` may name one of the pins: its leading run of
+ * name characters (a PEP 508 name is ASCII letters, digits and -_. after
+ * optional spaces, and what follows it never starts with one of those)
+ * names a node. A requirement on anything else can never apply, so it is
+ * not parsed. */
+static bool names_pin(struct node *nodes, size_t n, const char *req)
+{
+	static const unsigned char name_char[256] = {
+		['-'] = 1, ['.'] = 1, ['_'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1,
+		['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['a'] = 1,
+		['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
+		['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1,
+		['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1,
+		['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1,
+		['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
+		['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1,
+		['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+		['Y'] = 1, ['Z'] = 1,
+	};
+	char canon[256];
+	size_t w = 0;
+	const unsigned char *p = (const unsigned char *)req;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	for (; name_char[*p]; p++) {
+		bool sep = *p == '-' || *p == '.' || *p == '_';
+		if (w == sizeof(canon) - 1)
+			return true; /* too long to check here: the parser decides */
+		if (sep && w && canon[w - 1] == '-')
+			continue;
+		canon[w++] = sep ? '-' : (*p >= 'A' && *p <= 'Z') ? (char)(*p + 32) : (char)*p;
+	}
+	canon[w] = '\0';
+	return find_node(nodes, n, canon) != NULL;
+}
+
+static int load_reqs(struct node *nd, struct node *nodes, size_t nn, const struct lock_source *src,
+		     struct ab_err *err)
 {
 	if (nd->parsed)
 		return 0;
@@ -129,6 +166,8 @@ static int load_reqs(struct node *nd, const struct lock_source *src, struct ab_e
 	nd->parsed = true;
 	nd->reqs = ab_xcalloc(nd->md->nrequires + 1, sizeof(*nd->reqs));
 	for (size_t i = 0; i < nd->md->nrequires; i++) {
+		if (!names_pin(nodes, nn, nd->md->requires_dist[i]))
+			continue;
 		nd->reqs[nd->nreqs] = (struct pep508_req)PEP508_REQ_INIT;
 		if (pep508_parse(ab_str_from(nd->md->requires_dist[i]), &nd->reqs[nd->nreqs], NULL) <
 		    0)
@@ -276,7 +315,7 @@ int lock_build(struct lock *l, const struct resolve_result *res, const struct lo
 			struct node *nd = &nodes[i];
 			if (!nd->reached)
 				continue;
-			r = load_reqs(nd, src, err);
+			r = load_reqs(nd, nodes, res->n, src, err);
 			for (size_t k = 0; r == 0 && k < nd->nreqs; k++) {
 				const struct pep508_req *q = &nd->reqs[k];
 				bool on = marker_holds(q->marker, src->env, "");

@@ -3,6 +3,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -42,6 +43,8 @@ struct provider_index {
 	size_t nhinted, chinted;
 	struct rp_memo *rp;	/* resolve_python_ok() by Requires-Python string */
 	size_t rp_mask, rp_count;
+	struct rank_memo *ranks; /* tags_supported_rank() by tag set */
+	size_t rank_mask, rank_count;
 	struct provider_index_stats st;
 };
 
@@ -53,6 +56,51 @@ struct rp_memo {
 	size_t hash;
 	bool ok;
 };
+
+/* The index client shares one tag set among the files with the same tag
+ * string ("py3-none-any"): each is ranked against the target once. */
+struct rank_memo {
+	const struct tag *set; /* tag_set.tags; NULL: empty slot */
+	long rank;
+};
+
+static size_t rank_hash(const struct tag *set)
+{
+	return (size_t)(((uintptr_t)set >> 4) * 11400714819323198485ull);
+}
+
+static long tags_rank(struct provider_index *pi, const struct tag_set *ts)
+{
+	if (!ts->tags)
+		return tags_supported_rank(pi->o.tags, ts);
+	size_t h = rank_hash(ts->tags);
+	for (size_t i = h & pi->rank_mask; pi->ranks && pi->ranks[i].set;
+	     i = (i + 1) & pi->rank_mask)
+		if (pi->ranks[i].set == ts->tags)
+			return pi->ranks[i].rank;
+	long rank = tags_supported_rank(pi->o.tags, ts);
+	if ((pi->rank_count + 1) * 2 > (pi->ranks ? pi->rank_mask + 1 : 0)) {
+		size_t nmask = pi->ranks ? pi->rank_mask * 2 + 1 : 255;
+		struct rank_memo *ns = ab_xcalloc(nmask + 1, sizeof(*ns));
+		for (size_t k = 0; pi->ranks && k <= pi->rank_mask; k++) {
+			if (!pi->ranks[k].set)
+				continue;
+			size_t j = rank_hash(pi->ranks[k].set) & nmask;
+			while (ns[j].set)
+				j = (j + 1) & nmask;
+			ns[j] = pi->ranks[k];
+		}
+		free(pi->ranks);
+		pi->ranks = ns;
+		pi->rank_mask = nmask;
+	}
+	size_t i = h & pi->rank_mask;
+	while (pi->ranks[i].set)
+		i = (i + 1) & pi->rank_mask;
+	pi->ranks[i] = (struct rank_memo){ ts->tags, rank };
+	pi->rank_count++;
+	return rank;
+}
 
 static size_t hash_name(const char *s)
 {
@@ -195,7 +243,7 @@ static int build(struct provider_index *pi, struct pproject *p, struct ab_err *e
 			bool usable;
 			long rank = -1;
 			if (f->wheel) {
-				rank = tags_supported_rank(pi->o.tags, &f->tags);
+				rank = tags_rank(pi, &f->tags);
 				usable = binary && rank >= 0;
 			} else
 				usable = source;
@@ -498,6 +546,7 @@ void provider_index_free(struct provider_index *pi)
 	free(pi->slots);
 	free(pi->hinted);
 	free(pi->rp);
+	free(pi->ranks);
 	ab_arena_release(&pi->arena);
 	free(pi);
 }

@@ -48,6 +48,7 @@ struct assign {
 	const struct pep440_version *v;
 	struct term t, acc; /* the assignment; the intersection of all so far for pkg */
 	long prev;          /* previous assignment of pkg, -1 */
+	unsigned long serial; /* pubgrub_range_serial() */
 };
 
 struct pkg {
@@ -56,6 +57,9 @@ struct pkg {
 	size_t nics, cics;
 	long last;      /* latest assignment, -1 */
 	unsigned order; /* when first seen (priority tie-break); 0 = never */
+	unsigned long prio_serial; /* prio is the callback's stable answer for
+				    * this assignment serial; 0: none */
+	long prio;
 	const struct pep440_version **added; /* versions whose dependencies are known */
 	size_t nadded, cadded;
 };
@@ -91,6 +95,7 @@ struct pubgrub {
 	struct pubgrub_stats stats;
 	unsigned *stack;
 	size_t nstack, cstack;
+	unsigned long serials; /* the last assignment's serial */
 	/* merged dependency lookup: (pkg, dep) -> incompat, see add_dependency_ic */
 	struct incompat **dep_ics;
 	size_t ndep_ics, cdep_ics;
@@ -367,20 +372,31 @@ const struct pep440_version *pubgrub_decision(const struct pubgrub *pg, unsigned
 	return pg->as[pg->pkgs[pkg].last].v;
 }
 
+unsigned long pubgrub_range_serial(const struct pubgrub *pg, unsigned pkg)
+{
+	if (pkg >= pg->npkgs || pg->pkgs[pkg].last < 0)
+		return 0;
+	return pg->as[pg->pkgs[pkg].last].serial;
+}
+
 static void assign_push(struct pubgrub *pg, unsigned pkg, struct incompat *cause,
 			const struct pep440_version *v, struct term *t /* moved */)
 {
 	AB_GROW(pg->as, pg->cas, pg->nas + 1);
 	struct assign *a = &pg->as[pg->nas];
 	struct pkg *p = &pg->pkgs[pkg];
+	a->serial = ++pg->serials;
 	a->pkg = pkg;
 	a->cause = cause;
 	a->v = v;
 	a->t = *t;
 	a->prev = p->last;
-	term_copy(&a->acc, t);
-	if (p->last >= 0)
-		term_intersect(&a->acc, &a->acc, &pg->as[p->last].acc);
+	if (p->last >= 0) {
+		/* straight into acc: no copy of t to intersect in place */
+		a->acc = (struct term){ pkg, true, VRANGE_INIT };
+		term_intersect(&a->acc, &a->t, &pg->as[p->last].acc);
+	} else
+		term_copy(&a->acc, t);
 	if (!cause)
 		pg->level++;
 	a->level = pg->level;
@@ -807,11 +823,17 @@ static long pick_package(struct pubgrub *pg)
 		const struct assign *a = &pg->as[p->last];
 		if (!a->cause || !a->acc.pos)
 			continue;
-		long prio = pg->cb.priority && i != PUBGRUB_ROOT
-				    ? pg->cb.priority(pg->cb.data, pg, (unsigned)i, &a->acc.r)
-				    : 0;
+		long prio = 0;
 		if (i == PUBGRUB_ROOT)
 			prio = -1000000;
+		else if (p->prio_serial == a->serial)
+			prio = p->prio;
+		else if (pg->cb.priority) {
+			bool stable = false;
+			prio = pg->cb.priority(pg->cb.data, pg, (unsigned)i, &a->acc.r, &stable);
+			p->prio_serial = stable ? a->serial : 0;
+			p->prio = prio;
+		}
 		if (best < 0 || prio < best_prio ||
 		    (prio == best_prio && p->order < pg->pkgs[best].order)) {
 			best = (long)i;

@@ -50,8 +50,12 @@ struct pubgrub_callbacks {
 				const struct pep440_version *v, struct ab_err *err);
 	/* Optional: decision priority of a package whose allowed set is
 	 * `allowed`: lower is decided first; ties go to the package seen
-	 * first. NULL: discovery order. */
-	long (*priority)(void *data, struct pubgrub *pg, unsigned pkg, const struct vrange *allowed);
+	 * first. NULL: discovery order. Setting *stable (false on entry) says
+	 * the answer holds for as long as the package's allowed set does: it
+	 * is then not asked again until that changes (it is asked for every
+	 * undecided package at every decision otherwise). */
+	long (*priority)(void *data, struct pubgrub *pg, unsigned pkg, const struct vrange *allowed,
+			 bool *stable);
 	/* Optional: append a clause explaining why no version of `pkg` in
 	 * `range` is usable (after "no versions of foo match >=1"), e.g.
 	 * " (2.0 requires Python >=3.12)". */
@@ -106,6 +110,13 @@ void pubgrub_set_unavailable(struct pubgrub *pg, const char *reason);
 
 /* The version decided for `pkg` in the current partial solution, or NULL. */
 const struct pep440_version *pubgrub_decision(const struct pubgrub *pg, unsigned pkg);
+
+/* A number naming `pkg`'s current allowed set: it changes whenever an
+ * assignment to `pkg` is made (never reused), and returns to an earlier
+ * value when backtracking restores that assignment; 0 before the first.
+ * A priority callback may memoize what it derives from `allowed` by it
+ * (for answers that also depend on other state, say, not *stable). */
+unsigned long pubgrub_range_serial(const struct pubgrub *pg, unsigned pkg);
 
 /* Run the solver. Returns 0 when a solution was found (read it with
  * pubgrub_solution()), -AB_E_RESOLVE when none exists (err's message is

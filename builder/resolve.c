@@ -27,18 +27,27 @@ struct base {
 	bool pre_explicit;   /* a requirement names a pre-release in an inclusive clause */
 	bool versioned;      /* a requirement has a version clause */
 	bool root_pre;       /* a root requirement names a pre-release in any clause */
+	/* pip: who states each requirement on it with a version clause (pre:
+	 * an inclusive clause naming a pre-release); only those of the root
+	 * and of versions decided now count (allow_pre) */
+	struct pre_src { unsigned pkg; const struct pep440_version *v; bool pre; } *srcs;
+	size_t nsrcs, csrcs;
 	bool all_pre, usable_final;
 	bool direct;         /* required by the root */
 	const struct pep508_req **root_reqs; /* root requirements on it (yank pins) */
 	size_t nroot, croot;
 	const char *prefer;  /* preferred version (lock pin) */
 	const struct resolve_direct *dref; /* a direct reference pins it */
+	bool has_extras;     /* some `name[extra]` package of it exists */
 };
 
 /* A PubGrub package: a base, or a base with one extra. */
 struct rpkg {
 	struct base *b;
 	char *extra; /* normalized; NULL for the base */
+	/* priority() of a listed package by pubgrub_range_serial(), 0: none */
+	unsigned long prio_serial;
+	long prio;
 };
 
 struct rs {
@@ -48,6 +57,8 @@ struct rs {
 	struct ab_arena arena;
 	struct base **bases;
 	size_t nbases, cbases;
+	struct base **bslots; /* bases by name, open addressing */
+	size_t bmask;
 	struct rpkg *pkgs; /* by PubGrub id */
 	size_t npkgs, cpkgs;
 	struct pep508_req *root_reqs, *cons;
@@ -56,6 +67,10 @@ struct rs {
 	struct marker_env env;
 	size_t metadata_reads;
 	bool conflict; /* err holds a direct-reference conflict, not a solver failure */
+	unsigned cur_pkg; /* whose dependencies get_dependencies() is adding */
+	const struct pep440_version *cur_v;
+	bool sticky_pre;  /* pip rule: any requirement met so far opts in (see resolve_run) */
+	bool pre_refused; /* a pre-release was refused that sticky_pre would allow */
 };
 
 /* ---- Requires-Python ---- */
@@ -94,12 +109,36 @@ static int cand_cmp_desc(const void *a, const void *b)
 	return pep440_version_cmp(y->c->version, x->c->version);
 }
 
+/* The slot of `canonical` in bslots: its base, or the empty slot for it
+ * (every requirement met looks its base up: a table, not a scan). */
+static struct base **base_slot(struct rs *rs, const char *canonical)
+{
+	size_t h = 1469598103934665603ull;
+	for (const char *c = canonical; *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ull;
+	size_t i = h & rs->bmask;
+	while (rs->bslots[i] && strcmp(rs->bslots[i]->name, canonical))
+		i = (i + 1) & rs->bmask;
+	return &rs->bslots[i];
+}
+
 static struct base *get_base(struct rs *rs, const char *canonical)
 {
-	for (size_t i = 0; i < rs->nbases; i++)
-		if (!strcmp(rs->bases[i]->name, canonical))
-			return rs->bases[i];
-	return NULL;
+	return rs->bslots ? *base_slot(rs, canonical) : NULL;
+}
+
+static void add_base_slot(struct rs *rs, struct base *b)
+{
+	if (!rs->bslots || (rs->nbases + 1) * 2 > rs->bmask + 1) {
+		rs->bmask = rs->bslots ? rs->bmask * 2 + 1 : 255;
+		free(rs->bslots);
+		while ((rs->nbases + 1) * 2 > rs->bmask + 1)
+			rs->bmask = rs->bmask * 2 + 1;
+		rs->bslots = ab_xcalloc(rs->bmask + 1, sizeof(*rs->bslots));
+		for (size_t i = 0; i < rs->nbases; i++)
+			*base_slot(rs, rs->bases[i]->name) = rs->bases[i];
+	}
+	*base_slot(rs, b->name) = b;
 }
 
 static unsigned intern(struct rs *rs, struct base *b, const char *extra)
@@ -116,10 +155,12 @@ static unsigned intern(struct rs *rs, struct base *b, const char *extra)
 	if (id >= rs->npkgs) {
 		AB_GROW(rs->pkgs, rs->cpkgs, id + 1);
 		for (size_t i = rs->npkgs; i <= id; i++)
-			rs->pkgs[i] = (struct rpkg){ NULL, NULL };
+			rs->pkgs[i] = (struct rpkg){ NULL, NULL, 0, 0 };
 		rs->npkgs = id + 1;
 		rs->pkgs[id].b = b;
 		rs->pkgs[id].extra = extra ? ab_arena_strdup(&rs->arena, extra) : NULL;
+		if (extra)
+			b->has_extras = true;
 	}
 	return id;
 }
@@ -131,6 +172,7 @@ static struct base *base_of(struct rs *rs, const char *canonical)
 		return b;
 	b = ab_arena_zalloc(&rs->arena, sizeof(*b));
 	b->name = ab_arena_strdup(&rs->arena, canonical);
+	add_base_slot(rs, b);
 	AB_GROW(rs->bases, rs->cbases, rs->nbases + 1);
 	rs->bases[rs->nbases++] = b;
 	b->id = intern(rs, b, NULL);
@@ -178,7 +220,11 @@ static int list_base(struct rs *rs, struct base *b, struct ab_err *err)
 			b->all_pre = false;
 		b->n++;
 	}
-	if (b->n)
+	/* providers mostly list newest first already: sort only if not */
+	bool sorted = true;
+	for (size_t i = 1; i < b->n && sorted; i++)
+		sorted = cand_cmp_desc(&b->cands[i - 1], &b->cands[i]) <= 0;
+	if (!sorted)
 		qsort(b->cands, b->n, sizeof(*b->cands), cand_cmp_desc);
 	for (size_t i = 0; i < b->n; i++) {
 		const struct cand *c = &b->cands[i];
@@ -189,7 +235,23 @@ static int list_base(struct rs *rs, struct base *b, struct ab_err *err)
 	return 0;
 }
 
-static bool allow_pre(const struct rs *rs, const struct base *b)
+/* pip's rule over the requirements of the current state (allow_pre) */
+static bool live_pre(const struct rs *rs, const struct base *b)
+{
+	bool pre = false, versioned = false;
+	for (size_t i = 0; i < b->nsrcs && !pre; i++) {
+		const struct pre_src *s = &b->srcs[i];
+		const struct pep440_version *d =
+			s->pkg == PUBGRUB_ROOT ? NULL : pubgrub_decision(rs->pg, s->pkg);
+		if (s->pkg == PUBGRUB_ROOT || (d && !pep440_version_cmp(d, s->v))) {
+			pre = s->pre;
+			versioned = true;
+		}
+	}
+	return pre || (!versioned && !b->usable_final);
+}
+
+static bool allow_pre(struct rs *rs, const struct base *b)
 {
 	/* a direct reference is the user's explicit choice, whatever its
 	 * version (pip treats it as an explicit candidate) */
@@ -204,10 +266,19 @@ static bool allow_pre(const struct rs *rs, const struct base *b)
 		break;
 	}
 	/* pip 23.2.1 (FORMAT.md): an inclusive clause naming a pre-release, or
-	 * no version clause at all and no usable final release.
-	 * NEEDSWORK(#6): pip looks at the requirements on the package in the
-	 * current state; this flag is set by any requirement seen so far. */
-	return b->pre_explicit || (!b->versioned && !b->usable_final);
+	 * no version clause at all and no usable final release, among the
+	 * requirements on the package in the current state: the root's and
+	 * those of the versions decided now (one of a version tried and
+	 * abandoned would let in a pre-release nothing in the answer asks
+	 * for). resolve_run() retries with sticky_pre when this refuses one
+	 * and the solve fails. */
+	if (live_pre(rs, b))
+		return true;
+	/* what the requirements met so far, live or not, would allow */
+	bool sticky = b->pre_explicit || (!b->versioned && !b->usable_final);
+	if (sticky && !rs->sticky_pre)
+		rs->pre_refused = true;
+	return sticky && rs->sticky_pre;
 }
 
 static bool root_pins(const struct base *b, const struct cand *c)
@@ -269,7 +340,7 @@ static int choose_version(void *data, struct pubgrub *pg, unsigned pkg,
 	bool pre_ok = allow_pre(rs, b);
 	/* The extra of a decided package goes with the same version. */
 	const struct pep440_version *same = rp->extra ? pubgrub_decision(pg, b->id) : NULL;
-	if (!same && !rp->extra) {
+	if (!same && !rp->extra && b->has_extras) {
 		for (size_t i = 0; i < rs->npkgs && !same; i++)
 			if (rs->pkgs[i].b == b && rs->pkgs[i].extra)
 				same = pubgrub_decision(pg, (unsigned)i);
@@ -306,19 +377,49 @@ static int choose_version(void *data, struct pubgrub *pg, unsigned pkg,
 
 /* Decide packages that have at most one candidate left first (they cannot
  * branch and surface conflicts early), then in the order they were met. */
-static long priority(void *data, struct pubgrub *pg, unsigned pkg, const struct vrange *allowed)
+static long priority(void *data, struct pubgrub *pg, unsigned pkg, const struct vrange *allowed,
+		     bool *stable)
 {
 	struct rs *rs = data;
 	struct rpkg *rp = &rs->pkgs[pkg];
 	if (rp->extra && pubgrub_decision(pg, rp->b->id))
 		return 0;
-	if (!rp->b->listed || allowed->n != 1)
+	if (!rp->b->listed)
 		return 2;
+	/* the answer for a listed base depends on its range alone (its
+	 * candidates do not change); that for an extra also on whether its
+	 * base is decided */
+	*stable = !rp->extra;
+	if (allowed->n != 1)
+		return 2;
+	/* called for every undecided package at every decision: the answer is
+	 * kept while the package's range stays the same, and the versions in
+	 * one interval are a run of the (newest first) candidates, found by a
+	 * binary search for the newest one under the upper cut */
+	unsigned long serial = pubgrub_range_serial(pg, pkg);
+	if (serial && rp->prio_serial == serial)
+		return rp->prio;
+	const struct base *b = rp->b;
+	size_t lo = 0, hi = b->n;
+	/* mostly the newest is under it: no search */
+	if (hi && vrange_below_upper(allowed, b->cands[0].c->version))
+		hi = 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (vrange_below_upper(allowed, b->cands[mid].c->version))
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
 	size_t hits = 0;
-	for (size_t i = 0; i < rp->b->n && hits < 2; i++)
-		if (vrange_contains(allowed, rp->b->cands[i].c->version))
-			hits++;
-	return hits < 2 ? 1 : 2;
+	for (size_t i = lo; i < b->n && hits < 2; i++) {
+		if (!vrange_above_lower(allowed, b->cands[i].c->version))
+			break;
+		hits++;
+	}
+	rp->prio_serial = serial;
+	rp->prio = hits < 2 ? 1 : 2;
+	return rp->prio;
 }
 
 static void explain_no_versions(void *data, struct pubgrub *pg, unsigned pkg,
@@ -459,21 +560,11 @@ static void version_span(void *data, struct pubgrub *pg, unsigned pkg,
 	}
 	if (i == b->n || pep440_version_cmp(b->cands[i].c->version, v))
 		return; /* not published: exactly v */
-	struct vrange_interval *iv = &out->iv[0];
-	pep440_version_free(iv->hi.v);
-	/* cands are newest first: i - 1 is the next newer one */
-	if (i > 0)
-		iv->hi = (struct vrange_cut){ VRANGE_BEFORE,
-					      pep440_version_dup(b->cands[i - 1].c->version) };
-	else
-		iv->hi = (struct vrange_cut){ VRANGE_INF, NULL };
 	size_t j = i;
 	while (j < b->n && !pep440_version_cmp(b->cands[j].c->version, v))
 		j++;
-	if (j == b->n) {
-		pep440_version_free(iv->lo.v);
-		iv->lo = (struct vrange_cut){ VRANGE_INF, NULL };
-	}
+	/* cands are newest first: i - 1 is the next newer one */
+	vrange_between(out, j == b->n ? NULL : v, i > 0 ? b->cands[i - 1].c->version : NULL);
 }
 
 /* ---- dependencies ---- */
@@ -523,17 +614,26 @@ static int req_range(struct rs *rs, struct base *b, const struct pep508_req *q, 
 	return 0;
 }
 
-static void note_req(struct base *b, const struct pep508_req *q, bool root)
+static void note_req(struct rs *rs, struct base *b, const struct pep508_req *q, bool root)
 {
+	bool opt_in = false;
 	for (size_t j = 0; j < q->spec.n; j++) {
 		const struct pep440_spec *s = &q->spec.specs[j];
 		bool pre = s->version && pep440_is_prerelease(s->version);
 		b->versioned = true;
 		if (pre && inclusive(s->op))
-			b->pre_explicit = true;
+			b->pre_explicit = opt_in = true;
 		if (pre && root)
 			b->root_pre = true;
 	}
+	/* only the pip rule reads them; a plain clause matters only while the
+	 * package may have no usable final release */
+	if (rs->o->prereleases != RESOLVE_PRE_IF_NECESSARY || !q->spec.n ||
+	    (!opt_in && b->listed && b->usable_final))
+		return;
+	AB_GROW(b->srcs, b->csrcs, b->nsrcs + 1);
+	b->srcs[b->nsrcs++] = (struct pre_src){ root ? PUBGRUB_ROOT : rs->cur_pkg,
+						root ? NULL : rs->cur_v, opt_in };
 }
 
 static int add_req(struct rs *rs, const struct pep508_req *q, const char *from, bool constraint,
@@ -579,7 +679,7 @@ static int add_req(struct rs *rs, const struct pep508_req *q, const char *from, 
 		vrange_release(&r);
 		return 0;
 	}
-	note_req(b, q, root);
+	note_req(rs, b, q, root);
 	if (root) {
 		b->direct = true;
 		AB_GROW(b->root_reqs, b->croot, b->nroot + 1);
@@ -624,6 +724,8 @@ static int get_dependencies(void *data, struct pubgrub *pg, unsigned pkg,
 {
 	struct rs *rs = data;
 	int r = 0;
+	rs->cur_pkg = pkg;
+	rs->cur_v = v;
 	if (pkg == PUBGRUB_ROOT) {
 		for (size_t i = 0; i < rs->nroot && r >= 0; i++)
 			if (marker_true(rs, rs->root_reqs[i].marker, NULL))
@@ -708,14 +810,16 @@ static int pin_cmp(const void *a, const void *b)
 	return strcmp(((const struct resolve_pin *)a)->name, ((const struct resolve_pin *)b)->name);
 }
 
-int resolve_run(const struct resolve_provider *p, const struct resolve_options *o,
-		const char *const *reqs, size_t nreqs, const char *const *constraints,
-		size_t nconstraints, struct resolve_result *out, struct ab_err *err)
+static int solve(const struct resolve_provider *p, const struct resolve_options *o,
+		 const char *const *reqs, size_t nreqs, const char *const *constraints,
+		 size_t nconstraints, struct resolve_result *out, struct ab_err *err,
+		 bool sticky_pre, bool *pre_refused, bool *pre_stale)
 {
 	struct rs rs;
 	memset(&rs, 0, sizeof(rs));
 	rs.p = p;
 	rs.o = o;
+	rs.sticky_pre = sticky_pre;
 	rs.env = *o->env;
 	const char *pyv = o->env->vars[MARKER_VAR_PYTHON_FULL_VERSION];
 	rs.python = pyv ? pep440_version_new(pyv) : NULL;
@@ -739,6 +843,17 @@ int resolve_run(const struct resolve_provider *p, const struct resolve_options *
 		ab_err_set(err, AB_E_RESOLVE, "no solution for the requirements");
 	} else if (r >= 0) {
 		size_t n = pubgrub_solution_count(rs.pg);
+		/* with sticky_pre: do the answer's own requirements allow
+		 * every pre-release in it? */
+		for (size_t i = 0; sticky_pre && i < n; i++) {
+			unsigned pkg;
+			const struct pep440_version *v;
+			pubgrub_solution_get(rs.pg, i, &pkg, &v);
+			const struct base *b = rs.pkgs[pkg].b;
+			if (!rs.pkgs[pkg].extra && !b->dref && pep440_is_prerelease(v) &&
+			    !live_pre(&rs, b))
+				*pre_stale = true;
+		}
 		out->pins = ab_xcalloc(n ? n : 1, sizeof(*out->pins));
 		for (size_t i = 0; i < n; i++) {
 			unsigned pkg;
@@ -768,12 +883,47 @@ int resolve_run(const struct resolve_provider *p, const struct resolve_options *
 		pep508_release(&rs.cons[i]);
 	free(rs.root_reqs);
 	free(rs.cons);
-	for (size_t i = 0; i < rs.nbases; i++)
+	for (size_t i = 0; i < rs.nbases; i++) {
 		free(rs.bases[i]->root_reqs);
+		free(rs.bases[i]->srcs);
+	}
 	free(rs.bases);
+	free(rs.bslots);
 	free(rs.pkgs);
 	pep440_version_free(rs.python);
 	ab_arena_release(&rs.arena);
+	*pre_refused = rs.pre_refused;
+	return r;
+}
+
+/* pip's pre-release rule looks at the requirements of the current state:
+ * solve() applies it to the requirements of the versions decided now. A
+ * refusal that way is learned as a permanent "no versions" fact, though a
+ * later state could opt in, so when that solve fails after such a refusal
+ * it is run again with every requirement met so far counting, and that
+ * answer is taken if the requirements in it allow its pre-releases. */
+int resolve_run(const struct resolve_provider *p, const struct resolve_options *o,
+		const char *const *reqs, size_t nreqs, const char *const *constraints,
+		size_t nconstraints, struct resolve_result *out, struct ab_err *err)
+{
+	bool refused = false, stale = false;
+	int r = solve(p, o, reqs, nreqs, constraints, nconstraints, out, err, false, &refused,
+		      &stale);
+	if (r == -AB_E_RESOLVE && refused && out->explanation) {
+		struct resolve_result again = RESOLVE_RESULT_INIT;
+		struct ab_err e = AB_ERR_INIT;
+		if (solve(p, o, reqs, nreqs, constraints, nconstraints, &again, &e, true, &refused,
+			  &stale) == 0 &&
+		    !stale) {
+			resolve_result_release(out);
+			*out = again;
+			again = (struct resolve_result)RESOLVE_RESULT_INIT;
+			ab_err_clear(err);
+			r = 0;
+		}
+		resolve_result_release(&again);
+		ab_err_release(&e);
+	}
 	return r;
 }
 

@@ -50,7 +50,8 @@ struct resolve_provider {
 	void *data;
 	/* Every published version of the project `name` (PEP 503-normalized).
 	 * Returns 1 (found; *n may be 0), 0 (no such project) or a negative
-	 * AB_E_* code with `err` set. Called at most once per name. */
+	 * AB_E_* code with `err` set. Called at most once per name in one solve
+	 * (resolve_run() may solve twice under the pip pre-release rule). */
 	int (*list_versions)(void *data, const char *name, const struct resolve_candidate **out,
 			     size_t *n, struct ab_err *err);
 	/* Requires-Dist and Provides-Extra of one candidate of `name`. Returns

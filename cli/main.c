@@ -248,6 +248,7 @@ int main(int argc, char **argv)
 	int nargs = 0;
 	int r;
 
+	ab_heap_tune();
 	cli.out = (struct ab_out){ AB_OUT_INFO, emit, &cli, NULL };
 	r = options_parse(global_options, &g, argc - 1, argv + 1, OPTIONS_STOP_AT_ARG, &nargs,
 			  &err);

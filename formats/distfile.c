@@ -87,35 +87,62 @@ static char *canonical_dup(struct ab_str name)
 	return ab_buf_detach(&b);
 }
 
-int distfile_wheel_parse(struct ab_str f, struct distfile_wheel *out, struct ab_err *err)
+int distfile_wheel_split(struct ab_str f, struct distfile_wheel_parts *out, struct ab_err *err)
 {
 	static const char *what = "wheel";
 	size_t dash[5], nd = 0;
-	int r;
 
 	memset(out, 0, sizeof(*out));
-	r = check_nul(err, what, f);
+	int r = check_nul(err, what, f);
 	if (r < 0)
 		return r;
 	if (!ab_str_endswith(f, ".whl"))
 		return fail(err, f.len, what, f, "must end in '.whl'", AB_STR_NULL);
 	size_t stem = f.len - 4;
-	for (size_t i = 0; i < stem; i++) {
-		if (f.ptr[i] != '-')
-			continue;
+	for (const char *p = f.ptr, *e = f.ptr + stem; (p = memchr(p, '-', (size_t)(e - p)));
+	     p++) {
 		if (nd == 5)
-			return fail(err, i, what, f, "has too many '-' separated parts", AB_STR_NULL);
-		dash[nd++] = i;
+			return fail(err, (size_t)(p - f.ptr), what, f,
+				    "has too many '-' separated parts", AB_STR_NULL);
+		dash[nd++] = (size_t)(p - f.ptr);
 	}
 	if (nd < 4)
 		return fail(err, stem, what, f, "has too few '-' separated parts", AB_STR_NULL);
 
 	/* split("-", dashes - 2): name, version, [build,] then the tag string
 	 * keeps its two dashes */
-	struct ab_str name = { f.ptr, dash[0] };
-	struct ab_str ver = { f.ptr + dash[0] + 1, dash[1] - dash[0] - 1 };
+	out->name = ab_str_make(f.ptr, dash[0]);
+	out->version = ab_str_make(f.ptr + dash[0] + 1, dash[1] - dash[0] - 1);
+	if (nd == 5) {
+		out->has_build = true;
+		out->build = ab_str_make(f.ptr + dash[1] + 1, dash[2] - dash[1] - 1);
+	}
 	size_t tag_at = dash[nd - 3] + 1;
-	struct ab_str tagstr = { f.ptr + tag_at, stem - tag_at };
+	out->tags = ab_str_make(f.ptr + tag_at, stem - tag_at);
+	return 0;
+}
+
+bool distfile_wheel_name_is(struct ab_str name, const char *canonical)
+{
+	return bad_wheel_name(name) < 0 && name_eq(name, ab_str_from(canonical));
+}
+
+bool distfile_wheel_build_ok(struct ab_str build)
+{
+	return build.len && build.ptr[0] >= '0' && build.ptr[0] <= '9';
+}
+
+int distfile_wheel_parse(struct ab_str f, struct distfile_wheel *out, struct ab_err *err)
+{
+	static const char *what = "wheel";
+	struct distfile_wheel_parts parts;
+	int r = distfile_wheel_split(f, &parts, err);
+
+	memset(out, 0, sizeof(*out));
+	if (r < 0)
+		return r;
+	struct ab_str name = parts.name, ver = parts.version, tagstr = parts.tags;
+	size_t tag_at = (size_t)(tagstr.ptr - f.ptr);
 
 	long bad = bad_wheel_name(name);
 	if (bad >= 0)
@@ -128,21 +155,21 @@ int distfile_wheel_parse(struct ab_str f, struct distfile_wheel *out, struct ab_
 
 	r = pep440_version_parse(ver, &out->version, NULL);
 	if (r < 0) {
-		r = fail(err, dash[0] + 1, what, f, "invalid version", ver);
+		r = fail(err, (size_t)(ver.ptr - f.ptr), what, f, "invalid version", ver);
 		goto out;
 	}
 
-	if (nd == 5) {
+	if (parts.has_build) {
 		/* PEP 427: the build tag starts with a digit; packaging takes
 		 * re.match(r"(\d+)(.*)", re.ASCII): int(digits) and the rest up
 		 * to a newline */
-		struct ab_str b = { f.ptr + dash[1] + 1, dash[2] - dash[1] - 1 };
+		struct ab_str b = parts.build;
 		size_t nd0 = 0;
 		while (nd0 < b.len && b.ptr[nd0] >= '0' && b.ptr[nd0] <= '9')
 			nd0++;
 		if (nd0 == 0) {
-			r = fail(err, dash[1] + 1, what, f, "invalid build tag (must start with a digit)",
-				 b);
+			r = fail(err, (size_t)(b.ptr - f.ptr), what, f,
+				 "invalid build tag (must start with a digit)", b);
 			goto out;
 		}
 		size_t z = 0;

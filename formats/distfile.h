@@ -40,6 +40,28 @@ struct distfile_sdist {
 int distfile_wheel_parse(struct ab_str filename, struct distfile_wheel *out, struct ab_err *err);
 void distfile_wheel_release(struct distfile_wheel *w);
 
+/* The parts of a wheel file name, split as distfile_wheel_parse() splits
+ * them but not checked: views into the name. For callers that read many
+ * names sharing parts (a project page: one name, a version's files share
+ * its version, versions share tag strings) and check each distinct part
+ * once with the functions below, tags_parse() and pep440_version_parse(). */
+struct distfile_wheel_parts {
+	struct ab_str name, version;
+	bool has_build;
+	struct ab_str build; /* empty unless has_build */
+	struct ab_str tags;  /* "python-abi-platform" */
+};
+
+/* Split `filename`. Returns 0, or -AB_E_PARSE (err as distfile_wheel_parse)
+ * when it holds NUL, does not end in ".whl" or has not 4 or 5 dashes. */
+int distfile_wheel_split(struct ab_str filename, struct distfile_wheel_parts *out,
+			 struct ab_err *err);
+/* The name part is a valid wheel name whose canonical form is `canonical`
+ * (a canonical name). No allocation for ASCII names. */
+bool distfile_wheel_name_is(struct ab_str name, const char *canonical);
+/* The build part is a valid build tag (starts with a digit). */
+bool distfile_wheel_build_ok(struct ab_str build);
+
 /* Compare two wheels' build tags as packaging's tuples: () sorts before any
  * (int, str); then the number, then the suffix bytewise. <0, 0, >0. */
 int distfile_build_cmp(const struct distfile_wheel *a, const struct distfile_wheel *b);

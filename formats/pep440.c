@@ -540,9 +540,12 @@ static void relocate(struct pep440_num *n, ptrdiff_t d)
 
 struct pep440_version *pep440_version_dup(const struct pep440_version *v)
 {
-	if (!v)
-		return NULL;
-	struct pep440_version *c = ab_xmalloc(v->size);
+	return v ? pep440_version_copy_to(ab_xmalloc(v->size), v) : NULL;
+}
+
+struct pep440_version *pep440_version_copy_to(void *mem, const struct pep440_version *v)
+{
+	struct pep440_version *c = mem;
 	memcpy(c, v, v->size);
 	ptrdiff_t d = (const char *)c - (const char *)v;
 	c->str += d;

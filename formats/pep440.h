@@ -76,6 +76,9 @@ struct pep440_version *pep440_version_new(const char *s);
 void pep440_version_free(struct pep440_version *v);
 /* A copy (one block, freed with pep440_version_free); NULL for NULL. */
 struct pep440_version *pep440_version_dup(const struct pep440_version *v);
+/* The same copy placed at `mem` (v->size bytes, aligned as malloc's), for
+ * callers that keep versions in blocks of their own; returns `mem`. */
+struct pep440_version *pep440_version_copy_to(void *mem, const struct pep440_version *v);
 
 /* Total order of PEP 440 (packaging's _cmpkey): <0, 0, >0. `1.0` == `1.0.0`. */
 int pep440_version_cmp(const struct pep440_version *a, const struct pep440_version *b);

@@ -226,6 +226,10 @@ int pep508_parse(struct ab_str s, struct pep508_req *out, struct ab_err *err)
 	/* Nor can invalid UTF-8 be: packaging works on str, and a file that
 	 * is not UTF-8 never reaches it. */
 	for (size_t i = 0; i < s.len;) {
+		if ((unsigned char)s.ptr[i] < 0x80) {
+			i++; /* ASCII: no decoding */
+			continue;
+		}
 		uint32_t cp;
 		size_t k = ab_utf8_decode(s.ptr + i, s.len - i, &cp);
 		if (!k) {

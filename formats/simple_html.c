@@ -32,6 +32,12 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
+/* Bytes that end an attribute name: HTML5 whitespace, '>', '/', '='
+ * (a table: every byte of every attribute name goes through it). */
+static const unsigned char name_end[256] = {
+	[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, ['\f'] = 1, ['>'] = 1, ['/'] = 1, ['='] = 1,
+};
+
 static bool is_alpha(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -96,8 +102,7 @@ static bool next_tag(struct ab_str s, size_t *pos, struct html_tag *t)
 		size_t a0 = i;
 		/* an attribute name may start with '=' (HTML5 "unexpected equals sign") */
 		i++;
-		while (i < s.len && !is_space(s.ptr[i]) && s.ptr[i] != '>' && s.ptr[i] != '/' &&
-		       s.ptr[i] != '=')
+		while (i < s.len && !name_end[(unsigned char)s.ptr[i]])
 			i++;
 		struct attr a = { ab_str_make(s.ptr + a0, i - a0), AB_STR_NULL, false };
 		size_t j = i;
@@ -165,11 +170,46 @@ struct scan_result {
 	bool has_version;
 };
 
-static void keep_attr(struct attr *dst, const struct html_tag *t, const char *name)
+/* An attribute name is `lower` (lowercase ASCII, as pages write it, or in
+ * any case: HTML folds ASCII only). */
+static bool name_is(struct ab_str n, const char *lower)
 {
-	const struct attr *a = get_attr(t, name);
-	if (a)
-		*dst = *a;
+	return !memcmp(n.ptr, lower, n.len) || ab_str_ieq_cstr(n, lower);
+}
+
+/* The anchor attributes the parsers read, each the last of its name: one
+ * pass over the tag's attributes (each name compared once, by length
+ * first) rather than a lookup per attribute wanted. */
+static void keep_attrs(struct anchor *an, const struct html_tag *t, bool want_text)
+{
+	for (size_t k = 0; k < t->nattrs; k++) {
+		const struct attr *a = &t->attrs[k];
+		struct attr *dst = NULL;
+		switch (a->name.len) {
+		case 4:
+			if (name_is(a->name, "href"))
+				dst = &an->href;
+			break;
+		case 11:
+			if (!want_text && name_is(a->name, "data-yanked"))
+				dst = &an->yanked;
+			break;
+		case 18:
+			if (!want_text && name_is(a->name, "data-core-metadata"))
+				dst = &an->core_metadata;
+			break;
+		case 20:
+			if (!want_text && name_is(a->name, "data-requires-python"))
+				dst = &an->requires_python;
+			break;
+		case 23:
+			if (!want_text && name_is(a->name, "data-dist-info-metadata"))
+				dst = &an->dist_info_metadata;
+			break;
+		}
+		if (dst)
+			*dst = *a;
+	}
 }
 
 static void scan(struct ab_str html, struct scan_result *r, bool want_text)
@@ -183,19 +223,14 @@ static void scan(struct ab_str html, struct scan_result *r, bool want_text)
 			AB_GROW(r->tags, r->cap, r->ntags + 1);
 			struct anchor *an = &r->tags[r->ntags++];
 			memset(an, 0, sizeof(*an));
-			keep_attr(&an->href, &t, "href");
+			keep_attrs(an, &t, want_text);
 			if (want_text) {
 				const char *lt = t.end < html.len ? memchr(html.ptr + t.end, '<',
 									   html.len - t.end)
 								  : NULL;
 				size_t e = lt ? (size_t)(lt - html.ptr) : html.len;
 				an->text = ab_str_make(html.ptr + t.end, e - t.end);
-				continue;
 			}
-			keep_attr(&an->requires_python, &t, "data-requires-python");
-			keep_attr(&an->yanked, &t, "data-yanked");
-			keep_attr(&an->core_metadata, &t, "data-core-metadata");
-			keep_attr(&an->dist_info_metadata, &t, "data-dist-info-metadata");
 		} else if (ab_str_ieq_cstr(t.name, "base") && !r->has_base) {
 			const struct attr *h = get_attr(&t, "href");
 			if (h && h->has_value) {
@@ -249,8 +284,8 @@ static void fragment_hashes(struct ab_arena *a, struct simple_file *f, const cha
 		return;
 	struct ab_str rest = ab_str_from(h + 1);
 	size_t n = 0;
-	for (const char *p = rest.ptr; *p; p++)
-		n += *p == '&';
+	for (const char *p = rest.ptr; (p = strchr(p, '&')); p++)
+		n++;
 	f->hashes = ab_arena_alloc(a, (n + 1) * sizeof(*f->hashes));
 	while (rest.len) {
 		long amp = ab_str_chr(rest, '&');
@@ -262,16 +297,31 @@ static void fragment_hashes(struct ab_arena *a, struct simple_file *f, const cha
 	}
 }
 
+/* A value as attr_value() would return it, as a view: into the page when
+ * it holds no character reference, so values read once are not copied
+ * (cut at a NUL, as the C string is). */
+static struct ab_str value_view(struct ab_arena *a, const struct attr *at)
+{
+	struct ab_str v = at->value;
+	if (v.len && memchr(v.ptr, '&', v.len))
+		return ab_str_from(simple_html_unescape(a, v));
+	const char *z = v.len ? memchr(v.ptr, '\0', v.len) : NULL;
+	if (z)
+		v.len = (size_t)(z - v.ptr);
+	return v;
+}
+
 static void metadata_attr(struct ab_arena *a, struct simple_file *f, const struct anchor *t)
 {
-	const char *m = attr_value(a, &t->core_metadata);
-	if (!m)
-		m = attr_value(a, &t->dist_info_metadata);
-	if (!m || !strcmp(m, "false"))
+	const struct attr *at = t->core_metadata.has_value	 ? &t->core_metadata
+				: t->dist_info_metadata.has_value ? &t->dist_info_metadata
+								  : NULL;
+	struct ab_str m = at ? value_view(a, at) : AB_STR_NULL;
+	if (!at || ab_str_eq_cstr(m, "false"))
 		return;
 	f->has_metadata = true;
-	if (strcmp(m, "true"))
-		simple_hash_parse(a, ab_str_from(m), &f->metadata_hash);
+	if (!ab_str_eq_cstr(m, "true"))
+		simple_hash_parse(a, m, &f->metadata_hash);
 }
 
 int simple_html_parse_page(struct ab_str html, const char *page_url, struct simple_page *out,
@@ -279,6 +329,12 @@ int simple_html_parse_page(struct ab_str html, const char *page_url, struct simp
 {
 	struct scan_result r = { 0 };
 	int ret = 0;
+	/* what a page keeps is about its own size (a few hundred bytes a file):
+	 * a first arena chunk to match rather than the default 64 KiB, most of
+	 * which small pages would leave unused (and, in huge pages, not free) */
+	if (!out->arena.head && !out->arena.chunk_size)
+		out->arena.chunk_size = html.len < 4096 ? 4096 : html.len < (1 << 20) ? html.len
+										: (1 << 20);
 	scan(html, &r, false);
 	const char *base = base_url(&out->arena, &r, page_url, err);
 	if (!base) {
@@ -287,13 +343,14 @@ int simple_html_parse_page(struct ab_str html, const char *page_url, struct simp
 	}
 	if (r.has_version)
 		out->api_version = simple_html_unescape(&out->arena, r.version);
+	struct simple_url_memo memo = { 0 };
 	for (size_t i = 0; i < r.ntags; i++) {
 		const struct anchor *t = &r.tags[i];
-		const char *href = attr_value(&out->arena, &t->href);
-		if (!href)
+		if (!t->href.has_value)
 			continue;
+		struct ab_str href = value_view(&out->arena, &t->href);
 		const char *full =
-			simple_url_resolve(&out->arena, base, ab_str_from(href), true, NULL);
+			simple_url_resolve_memo(&out->arena, &memo, base, href, true, NULL);
 		if (!full)
 			continue;
 		struct simple_file *f = simple_page_add(out);

@@ -418,8 +418,52 @@ const char *simple_url_resolve(struct ab_arena *a, const char *base, struct ab_s
 	return r ? r : simple_url_resolve_curl(a, base, ref, keep_fragment, err);
 }
 
+const char *simple_url_resolve_memo(struct ab_arena *a, struct simple_url_memo *m,
+				    const char *base, struct ab_str ref, bool keep_fragment,
+				    struct ab_err *err)
+{
+	/* the path part ends at '?' or '#'; its last '/' ends the prefix */
+	size_t pe = 0;
+	while (pe < ref.len && ref.ptr[pe] != '?' && ref.ptr[pe] != '#')
+		pe++;
+	size_t sl = pe;
+	while (sl > 0 && ref.ptr[sl - 1] != '/')
+		sl--;
+	if (!sl || !base || (pe < ref.len && ref.ptr[pe] == '?'))
+		return simple_url_resolve(a, base, ref, keep_fragment, err);
+	struct ab_str prefix = ab_str_make(ref.ptr, sl), seg = ab_str_make(ref.ptr + sl, pe - sl);
+	if (m->base != base || !m->dir || !ab_str_eq(prefix, m->prefix)) {
+		/* resolved on the fast path alone: the prefix of a reference
+		 * libcurl would have to resolve gets no memo */
+		const char *dir = simple_url_resolve_fast(a, base, prefix, false);
+		m->base = base;
+		m->prefix = prefix;
+		m->dir = dir;
+		m->dirlen = dir ? strlen(dir) : 0;
+		if (!dir || !m->dirlen || dir[m->dirlen - 1] != '/')
+			m->dir = NULL;
+	}
+	/* the checks resolving the whole reference would make of its last
+	 * segment and fragment (RFC 3986 5.2.4: a segment other than "." and
+	 * ".." is appended unchanged) */
+	bool dots = (seg.len == 1 && seg.ptr[0] == '.') ||
+		    (seg.len == 2 && seg.ptr[0] == '.' && seg.ptr[1] == '.');
+	if (!m->dir || !seg.len || dots || scan_chars(ref.ptr, sl, pe, false) != pe ||
+	    (pe < ref.len &&
+	     (pe + 1 == ref.len || scan_chars(ref.ptr, pe + 1, ref.len, true) != ref.len)))
+		return simple_url_resolve(a, base, ref, keep_fragment, err);
+	size_t tail = (keep_fragment ? ref.len : pe) - sl;
+	char *r = ab_arena_alloc(a, m->dirlen + tail + 1);
+	memcpy(r, m->dir, m->dirlen);
+	memcpy(r + m->dirlen, ref.ptr + sl, tail);
+	r[m->dirlen + tail] = '\0';
+	return r;
+}
+
 const char *simple_percent_decode(struct ab_arena *a, struct ab_str s)
 {
+	if (!s.len || !memchr(s.ptr, '%', s.len))
+		return ab_arena_strdup_str(a, s);
 	char *r = ab_arena_alloc(a, s.len + 1);
 	size_t n = 0;
 	for (size_t i = 0; i < s.len; i++) {

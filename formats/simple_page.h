@@ -91,6 +91,23 @@ const char *simple_url_resolve_fast(struct ab_arena *a, const char *base, struct
 const char *simple_url_resolve_curl(struct ab_arena *a, const char *base, struct ab_str ref,
 				    bool keep_fragment, struct ab_err *err);
 
+/* simple_url_resolve() for the many links of one page, which mostly share
+ * their directory ("../../files/"): the directory is resolved once and a
+ * plain last segment (no dot segment, no query, only URL characters and
+ * at most a "#fragment") is appended to it, which is what resolving the
+ * whole reference gives. Anything else goes to simple_url_resolve(). Start
+ * with a zeroed memo for each base (it holds views into earlier `ref`s and
+ * arena strings: keep those alive while it is used). */
+struct simple_url_memo {
+	const char *base;
+	struct ab_str prefix; /* up to and including the last '/' of the path */
+	const char *dir;      /* prefix resolved against base (arena) */
+	size_t dirlen;
+};
+const char *simple_url_resolve_memo(struct ab_arena *a, struct simple_url_memo *m,
+				    const char *base, struct ab_str ref, bool keep_fragment,
+				    struct ab_err *err);
+
 /* Decode HTML character references (&amp; &lt; &gt; &quot; &apos; &#39;
  * &#NNN; &#xHH; and the common named ones) in `s`; an unknown or malformed
  * reference is kept as written, as browsers do. Returns an arena string. */

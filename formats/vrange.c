@@ -129,25 +129,61 @@ static bool is_min(const struct pep440_version *v)
 	       v->has_dev && !v->dev.big && !v->dev.v && !v->nlocal;
 }
 
+/* The versions of cuts are shared between ranges, with a count in a
+ * header ahead of each: the solver copies ranges on every assignment, and
+ * a copy that only counts costs no allocation per cut. */
+struct shared {
+	size_t refs;
+	size_t pad; /* keeps the version aligned as malloc's */
+};
+
+static struct pep440_version *share(const struct pep440_version *v)
+{
+	struct shared *h = ab_xmalloc(sizeof(*h) + v->size);
+	h->refs = 1;
+	return pep440_version_copy_to(h + 1, v);
+}
+
+static struct pep440_version *ref(struct pep440_version *v)
+{
+	((struct shared *)v - 1)->refs++;
+	return v;
+}
+
+static void unref(struct pep440_version *v)
+{
+	struct shared *h = v ? (struct shared *)v - 1 : NULL;
+	if (h && !--h->refs)
+		free(h);
+}
+
 static struct vrange_cut cut_inf(void)
 {
 	return (struct vrange_cut){ VRANGE_INF, NULL };
 }
 
-/* Takes ownership of v. */
+/* Takes ownership of v (malloc'd, e.g. by parse_buf()). */
 static struct vrange_cut cut_make(enum vrange_cut_kind k, struct pep440_version *v)
 {
-	return (struct vrange_cut){ k, v };
+	struct vrange_cut c = { k, share(v) };
+	pep440_version_free(v);
+	return c;
+}
+
+/* A cut at a copy of v. */
+static struct vrange_cut cut_at(enum vrange_cut_kind k, const struct pep440_version *v)
+{
+	return (struct vrange_cut){ k, share(v) };
 }
 
 static struct vrange_cut cut_dup(const struct vrange_cut *c)
 {
-	return (struct vrange_cut){ c->kind, pep440_version_dup(c->v) };
+	return (struct vrange_cut){ c->kind, c->v ? ref(c->v) : NULL };
 }
 
 static void cut_release(struct vrange_cut *c)
 {
-	pep440_version_free(c->v);
+	unref(c->v);
 	c->v = NULL;
 }
 
@@ -265,17 +301,32 @@ void vrange_full(struct vrange *out)
 void vrange_exact(struct vrange *out, const struct pep440_version *v)
 {
 	struct builder b = { VRANGE_INIT, 0 };
-	push(&b, cut_make(VRANGE_BEFORE, pep440_version_dup(v)),
-	     cut_make(VRANGE_AFTER, pep440_version_dup(v)));
+	struct vrange_cut lo = cut_at(VRANGE_BEFORE, v);
+	push(&b, lo, cut_dup(&(struct vrange_cut){ VRANGE_AFTER, lo.v }));
+	finish(out, &b);
+}
+
+void vrange_between(struct vrange *out, const struct pep440_version *lo,
+		    const struct pep440_version *hi)
+{
+	struct builder b = { VRANGE_INIT, 0 };
+	push(&b, lo ? cut_at(VRANGE_BEFORE, lo) : cut_inf(),
+	     hi ? cut_at(VRANGE_BEFORE, hi) : cut_inf());
 	finish(out, &b);
 }
 
 void vrange_copy(struct vrange *out, const struct vrange *r)
 {
-	struct builder b = { VRANGE_INIT, 0 };
-	for (size_t i = 0; i < r->n; i++)
-		push(&b, cut_dup(&r->iv[i].lo), cut_dup(&r->iv[i].hi));
-	finish(out, &b);
+	/* a range is canonical already: the intervals as they are */
+	if (out == r)
+		return;
+	struct vrange c = { r->n, r->n ? ab_xmalloc(r->n * sizeof(*r->iv)) : NULL };
+	for (size_t i = 0; i < r->n; i++) {
+		c.iv[i].lo = cut_dup(&r->iv[i].lo);
+		c.iv[i].hi = cut_dup(&r->iv[i].hi);
+	}
+	vrange_release(out);
+	*out = c;
 }
 
 /* ---- from specifiers ---- */
@@ -292,7 +343,7 @@ int vrange_from_spec(struct vrange *out, const struct pep440_spec *spec)
 		vrange_release(out);
 		return VRANGE_E_ARBITRARY;
 	case PEP440_OP_GE:
-		push(&b, cut_make(VRANGE_BEFORE, pep440_version_dup(v)), cut_inf());
+		push(&b, cut_at(VRANGE_BEFORE, v), cut_inf());
 		break;
 	case PEP440_OP_LE:
 		push(&b, cut_inf(), cut_make(VRANGE_BEFORE, succ_public(v)));
@@ -305,7 +356,7 @@ int vrange_from_spec(struct vrange *out, const struct pep440_spec *spec)
 		else if (v->pre)
 			lo = cut_make(VRANGE_BEFORE, next_pre_dev0(v));
 		else
-			lo = cut_make(VRANGE_AFTER_POSTS, pep440_version_dup(v));
+			lo = cut_at(VRANGE_AFTER_POSTS, v);
 		push(&b, lo, cut_inf());
 		break;
 	case PEP440_OP_LT:
@@ -322,11 +373,11 @@ int vrange_from_spec(struct vrange *out, const struct pep440_spec *spec)
 			lo = cut_make(VRANGE_BEFORE, release_dev0(v, v->nrelease, false));
 			hi = cut_make(VRANGE_BEFORE, release_dev0(v, v->nrelease, true));
 		} else if (v->nlocal) {
-			lo = cut_make(VRANGE_BEFORE, pep440_version_dup(v));
-			hi = cut_make(VRANGE_AFTER, pep440_version_dup(v));
+			lo = cut_at(VRANGE_BEFORE, v);
+			hi = cut_at(VRANGE_AFTER, v);
 		} else {
 			/* ==V matches V+anything */
-			lo = cut_make(VRANGE_BEFORE, pep440_version_dup(v));
+			lo = cut_at(VRANGE_BEFORE, v);
 			hi = cut_make(VRANGE_BEFORE, succ_public(v));
 		}
 		if (negate) {
@@ -338,7 +389,7 @@ int vrange_from_spec(struct vrange *out, const struct pep440_spec *spec)
 		break;
 	case PEP440_OP_COMPATIBLE:
 		/* ~=X.Y.Z: >=X.Y.Z, ==X.Y.* */
-		push(&b, cut_make(VRANGE_BEFORE, pep440_version_dup(v)),
+		push(&b, cut_at(VRANGE_BEFORE, v),
 		     cut_make(VRANGE_BEFORE, release_dev0(v, v->nrelease - 1, true)));
 		break;
 	}
@@ -450,6 +501,16 @@ bool vrange_contains(const struct vrange *r, const struct pep440_version *v)
 			lo = mid + 1;
 	}
 	return lo < r->n && !below(&r->iv[lo].lo, false, v);
+}
+
+bool vrange_below_upper(const struct vrange *r, const struct pep440_version *v)
+{
+	return r->n && below(&r->iv[r->n - 1].hi, true, v);
+}
+
+bool vrange_above_lower(const struct vrange *r, const struct pep440_version *v)
+{
+	return r->n && !below(&r->iv[0].lo, false, v);
 }
 
 bool vrange_is_empty(const struct vrange *r)

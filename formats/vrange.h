@@ -22,8 +22,10 @@
  * the smallest version, is INF. Each cut has one spelling, so ranges are
  * canonical: two ranges are equal exactly when their intervals are.
  *
- * Ownership: a range owns its intervals and the versions in its cuts
- * (copies). Initialise with VRANGE_INIT (the empty set) and free with
+ * Ownership: a range owns its intervals and its cuts' versions: copies of
+ * the versions it was built from, shared (counted) between copies of the
+ * range, so never free or edit a cut's version; build ranges with the
+ * functions here. Initialise with VRANGE_INIT (the empty set) and free with
  * vrange_release(); every function writing a range `out` releases what
  * `out` held first, and `out` may be one of the inputs. Nothing here fails
  * except on a `===` clause (OOM aborts). */
@@ -71,6 +73,10 @@ void vrange_full(struct vrange *out);
 /* Exactly one version (local label included): [BEFORE(v), AFTER(v)). */
 void vrange_exact(struct vrange *out, const struct pep440_version *v);
 void vrange_copy(struct vrange *out, const struct vrange *r);
+/* [BEFORE(lo), BEFORE(hi)): from lo up to but not including hi; lo NULL:
+ * from -infinity, hi NULL: to +infinity (both NULL: every version). */
+void vrange_between(struct vrange *out, const struct pep440_version *lo,
+		    const struct pep440_version *hi);
 
 /* The versions one clause contains (pre-releases allowed). Returns 0, or
  * VRANGE_E_ARBITRARY for `===` (out is then the empty set). */
@@ -88,6 +94,12 @@ void vrange_difference(struct vrange *out, const struct vrange *a, const struct 
 
 /* O(log n), no allocation. */
 bool vrange_contains(const struct vrange *r, const struct pep440_version *v);
+/* v lies below the upper cut of r's last interval / above the lower cut of
+ * its first (false for the empty set). Each is monotone in v, so over a
+ * sorted list of versions either flips once (a binary search finds where);
+ * for a range of one interval, contains() is both. No allocation. */
+bool vrange_below_upper(const struct vrange *r, const struct pep440_version *v);
+bool vrange_above_lower(const struct vrange *r, const struct pep440_version *v);
 bool vrange_is_empty(const struct vrange *r);
 bool vrange_is_full(const struct vrange *r);
 bool vrange_eq(const struct vrange *a, const struct vrange *b);

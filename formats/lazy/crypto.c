@@ -5,7 +5,9 @@
  * (sha256/384/512) and the .deb writer's md5sums. A command that hashes
  * nothing (--version, check) never loads it.
  */
+#define OPENSSL_SUPPRESS_DEPRECATED /* SHA256_*: deprecated, still exported */
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include "formats/lazy/lazy_impl.h"
 
@@ -23,7 +25,10 @@
 	F(const EVP_MD *, EVP_md5, (void), (), NULL)                                        \
 	F(const EVP_MD *, EVP_sha256, (void), (), NULL)                                     \
 	F(const EVP_MD *, EVP_sha384, (void), (), NULL)                                     \
-	F(const EVP_MD *, EVP_sha512, (void), (), NULL)
+	F(const EVP_MD *, EVP_sha512, (void), (), NULL)                                     \
+	F(int, SHA256_Init, (SHA256_CTX * c), (c), 0)                                       \
+	F(int, SHA256_Update, (SHA256_CTX * c, const void *d, size_t n), (c, d, n), 0)      \
+	F(int, SHA256_Final, (unsigned char *md, SHA256_CTX *c), (md, c), 0)
 
 #define ALL(F, V, D) FUNCS(F, V, D)
 

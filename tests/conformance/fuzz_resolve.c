@@ -4,7 +4,8 @@
  *
  * Every answer is checked independently against every constraint
  * (scen_valid, FORMAT.md's rules); every "no solution" is cross-checked by
- * enumerating every selection of the tiny index. Prints
+ * enumerating every selection of the tiny index. Half the indexes hold
+ * pre-releases, resolved under the uv or the --pre policy. Prints
  * `fuzz_resolve: N cases, S solved, U unsatisfiable, 0 wrong` and exits 1
  * on any wrong answer (printing the index). */
 #include <stdio.h>
@@ -23,7 +24,11 @@ static unsigned rnd(unsigned n)
 }
 
 static const char *const names[] = { "a", "b", "c", "d", "e" };
-static const char *const vers[] = { "1", "2", "3", "4" };
+/* the second row for the uv and --pre policies: pip's rule depends on the
+ * order of decisions (see resolve.c, allow_pre) and an exhaustive search
+ * under FORMAT.md's static reading of it can find answers pip does not */
+static const char *const vers_sets[2][4] = { { "1", "2", "3", "4" }, { "1", "2b1", "2", "3a1" } };
+static const char *const *vers = vers_sets[0];
 static const char *const ops[] = { "==", ">=", "<", "!=", "<=", ">" };
 
 static const char *rand_req(struct scen *s, size_t npk, size_t self)
@@ -44,6 +49,10 @@ static const char *rand_req(struct scen *s, size_t npk, size_t self)
 static void build(struct scen *s)
 {
 	scen_init(s);
+	bool pre = rnd(2);
+	vers = vers_sets[pre];
+	if (pre)
+		s->prereleases = rnd(2) ? RESOLVE_PRE_IF_NECESSARY_OR_EXPLICIT : RESOLVE_PRE_ALLOW;
 	size_t npk = 2 + rnd(4);
 	s->npkgs = npk;
 	s->pkgs = ab_arena_zalloc(&s->arena, npk * sizeof(*s->pkgs));
@@ -97,7 +106,7 @@ static void dump(const struct scen *s)
 	fprintf(stderr, "root:");
 	for (size_t i = 0; i < s->nreqs; i++)
 		fprintf(stderr, " '%s'", s->reqs[i]);
-	fprintf(stderr, " yanked=%d\n", (int)s->yanked);
+	fprintf(stderr, " yanked=%d prereleases=%d\n", (int)s->yanked, (int)s->prereleases);
 	for (size_t i = 0; i < s->npkgs; i++)
 		for (size_t j = 0; j < s->pkgs[i].n; j++) {
 			const struct scen_version *v = &s->pkgs[i].vs[j];

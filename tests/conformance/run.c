@@ -1,7 +1,9 @@
 /* run.c - the resolver conformance runner (issue #6).
  *
- *   run [--json FILE] [-q] [--via-index [--index-cache DIR]] [SCENARIO.json|DIR ...]
+ *   run [--json FILE] [-q] [--timeout SECONDS] [--via-index [--index-cache DIR]]
+ *       [SCENARIO.json|DIR|@LIST ...]
  *
+ * @LIST names a file listing scenario paths, one a line, relative to it.
  * Default: $SHARED/conformance/scenarios, else ../shared/conformance/scenarios.
  * Each scenario (../shared/conformance/FORMAT.md) is resolved through
  * builder/resolve: in memory with its own index as the provider, or, with
@@ -16,7 +18,19 @@
  * indented below it (unless -q), totals per source prefix, and
  * `conformance: X/Y passed`. Scenarios without `expected` (or with
  * satisfiable null) are reported, not counted. Exit status 1 on a failure.
- * --json FILE writes {name: {"satisfiable", "resolution", "error"}}. */
+ * --json FILE writes {name: {"satisfiable", "resolution", "error"}}.
+ *
+ * --timeout SECONDS (default 120, 0: none) limits each scenario: the
+ * scenarios run in a forked worker process, which the runner kills when one
+ * scenario takes longer (`FAIL name: no answer within N s`, in --json
+ * satisfiable null and error "timeout after N s"); a scenario that takes
+ * the worker down gives `FAIL name: resolver crashed (signal N)` (or
+ * "(exit status N)": a sanitizer's report, on stderr). Either counts as a
+ * failure, expected answer or not, and a new worker goes on with the next
+ * scenario. A worker that leaks memory (LeakSanitizer, once at its end)
+ * makes the exit status 1. CONF_TEST_HANG=NAME and CONF_TEST_CRASH=NAME
+ * make scenario NAME hang or abort, to test this
+ * (tests/cli/0604-conformance-isolation.sh). */
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
@@ -24,11 +38,16 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <jansson.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/lsan_interface.h>
+#endif
 
 #include "builder/cache.h"
 #include "builder/index.h"
@@ -64,6 +83,33 @@ static void add_path(char ***v, size_t *n, size_t *cap, const char *p)
 static void collect(const char *arg, char ***v, size_t *n, size_t *cap)
 {
 	struct stat st;
+	if (arg[0] == '@') {
+		/* a list file: one path a line, relative to the list's
+		 * directory; blank lines and '#' comments skipped */
+		FILE *f = fopen(arg + 1, "r");
+		if (!f) {
+			add_path(v, n, cap, arg + 1); /* reported as unloadable */
+			return;
+		}
+		const char *slash = strrchr(arg + 1, '/');
+		int dirlen = slash ? (int)(slash - (arg + 1)) : 0;
+		char line[4096];
+		while (fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\r\n")] = 0;
+			if (!line[0] || line[0] == '#')
+				continue;
+			if (line[0] == '/' || !slash) {
+				add_path(v, n, cap, line);
+				continue;
+			}
+			char *p = ab_xmalloc((size_t)dirlen + strlen(line) + 2);
+			sprintf(p, "%.*s/%s", dirlen, arg + 1, line);
+			add_path(v, n, cap, p);
+			free(p);
+		}
+		fclose(f);
+		return;
+	}
 	if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode)) {
 		DIR *d = opendir(arg);
 		struct dirent *e;
@@ -276,25 +322,577 @@ static void via_close(struct via *v)
 	free(v->onlyb);
 }
 
+/* ---- the scenarios in a child process ----
+ *
+ * The scenarios run in a forked worker so that a resolver that hangs or
+ * crashes costs one scenario only (../shared/conformance/README.md, step 4:
+ * "not crash or hang: give each scenario a time limit"): the parent kills a
+ * worker that takes longer than the limit on one scenario, records that
+ * scenario as failed and forks a new worker for the rest. One worker for
+ * many scenarios, not one each: a process of the ASan build costs about
+ * 25 ms to fork and tear down (183 scenarios: 5 s instead of 0.6 s).
+ *
+ * The worker reports over a pipe as NUL-terminated strings, per scenario:
+ * "H" name source as soon as it is loaded (so a later hang or crash can
+ * still be named and tallied), then "L" message (cannot load) or "R" and
+ * the outcome, then "."; after the last one "K" and whether it leaked. A
+ * record cut short is no record. The parent keeps no state the workers
+ * change: materialized indexes are made before the first worker and found
+ * through the file system. */
+
+struct outcome {
+	const char *name, *source; /* NULL: no header (died before loading) */
+	const char *loaderr;       /* set: the scenario cannot be loaded */
+	bool done;                 /* a complete report */
+	int verdict;               /* 1 pass, 0 fail, 2 different valid answer, -1 not judged */
+	int sat;                   /* 1 resolved, 0 no solution, -1 error */
+	double ms;
+	unsigned long decisions, conflicts;
+	const char *why, *errtext;
+	size_t npins;
+	const char **pins; /* name, version, name, version, ...; owned array */
+	bool end, leaked;  /* a "K" record: the worker's end */
+};
+
+static void put(struct ab_buf *w, const char *s)
+{
+	ab_buf_add(w, s, strlen(s) + 1);
+}
+
+static void putu(struct ab_buf *w, unsigned long v)
+{
+	ab_buf_addf(w, "%lu", v);
+	ab_buf_addc(w, '\0');
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Test hooks for the isolation itself (tests/cli/0604-conformance-isolation.sh):
+ * scenario NAME hangs (CONF_TEST_HANG=NAME) or aborts (CONF_TEST_CRASH=NAME). */
+static void test_hooks(const char *name)
+{
+	const char *h = getenv("CONF_TEST_HANG");
+	if (h && !strcmp(h, name))
+		for (;;)
+			pause();
+	h = getenv("CONF_TEST_CRASH");
+	if (h && !strcmp(h, name))
+		abort();
+}
+
+/* LeakSanitizer in a forked worker: the parent's memory is the parent's
+ * (allocated with the check off, see main()); the worker checks what it
+ * allocated itself, once at its end, then leaves with _exit so that no
+ * second check runs over the copy of the parent's memory. */
+static void leak_on(void)
+{
+#ifdef __SANITIZE_ADDRESS__
+	__lsan_enable();
+#endif
+}
+
+static void leak_off(void)
+{
+#ifdef __SANITIZE_ADDRESS__
+	__lsan_disable();
+#endif
+}
+
+static int leak_check(void)
+{
+#ifdef __SANITIZE_ADDRESS__
+	return __lsan_do_recoverable_leak_check();
+#else
+	return 0;
+#endif
+}
+
+/* In the worker: load, resolve and judge the scenario at `path` (through the
+ * index materialized at `dir`, or in memory when NULL) and report to `fd`
+ * through the buffer `w`. */
+static void run_one(const char *path, const char *dir, int fd, struct ab_buf *w)
+{
+		struct scen s;
+	struct ab_err err = AB_ERR_INIT;
+	if (scen_load(&s, path, &err) < 0) {
+		struct ab_buf b = AB_BUF_INIT;
+		ab_err_format(&err, &b);
+		put(w, "L");
+		put(w, b.buf);
+		ab_buf_release(&b);
+		ab_err_release(&err);
+		scen_release(&s);
+		goto out;
+	}
+	put(w, "H");
+	put(w, s.name);
+	put(w, s.source);
+	if (write_all(fd, w->buf, w->len) < 0)
+		_exit(1);
+	ab_buf_reset(w);
+	test_hooks(s.name);
+	struct resolve_provider prov;
+	struct resolve_options opt;
+	struct via via;
+	struct pep440_version *py = NULL;
+	struct resolve_result res = RESOLVE_RESULT_INIT;
+	double t0 = now_ms();
+	int r = 0;
+	scen_options(&s, &opt);
+	if (dir) {
+		r = via_open(&via, &s, dir, &err);
+		py = pep440_version_new(s.env.vars[MARKER_VAR_PYTHON_FULL_VERSION]);
+		struct provider_index_options po = {
+			&s.tags, py, s.requires_python,
+			(const char *const *)via.nob, via.nnob,
+			(const char *const *)via.onlyb, via.nonlyb,
+			false, NULL, 0, NULL, NULL,
+		};
+		if (r == 0) {
+			via.pi = provider_index_new(via.ix, &po);
+			provider_index_provider(via.pi, &prov);
+		}
+	} else
+		scen_provider(&s, &prov);
+	if (r == 0)
+		r = resolve_run(&prov, &opt, s.reqs, s.nreqs, s.cons, s.ncons, &res, &err);
+	double ms = now_ms() - t0;
+	if (dir) {
+		via_close(&via);
+		pep440_version_free(py);
+	}
+	bool ok = r >= 0;
+	struct ab_buf why = AB_BUF_INIT;
+	struct ab_buf errtext = AB_BUF_INIT;
+	if (!ok) {
+		if (r == -AB_E_RESOLVE && res.explanation)
+			ab_buf_adds(&errtext, res.explanation);
+		else
+			ab_err_format(&err, &errtext);
+	}
+	/* judge */
+	int verdict = -1; /* 1 pass, 0 fail, 2 different valid answer, -1 not judged */
+	if (s.has_expected && s.satisfiable >= 0) {
+		if (s.satisfiable == 0) {
+			verdict = r == -AB_E_RESOLVE;
+			if (!verdict)
+				ab_buf_adds(&why, ok ? "expected no solution, resolved one"
+						     : "expected no solution, got an error");
+		} else if (!ok) {
+			verdict = 0;
+			ab_buf_adds(&why,
+				    r == -AB_E_RESOLVE ? "no solution found" : "resolver error");
+		} else {
+			struct ab_buf inval = AB_BUF_INIT;
+			bool valid = scen_valid(&s, res.pins, res.n, &inval);
+			bool match = s.resolution_null;
+			if (!s.resolution_null)
+				match = scen_same(res.pins, res.n, s.expected.pins, s.expected.n);
+			for (size_t k = 0; !match && k < s.nacceptable; k++)
+				match = scen_same(res.pins, res.n, s.acceptable[k].pins,
+						  s.acceptable[k].n);
+			if (!valid) {
+				verdict = 0;
+				ab_buf_addf(&why, "invalid resolution: %s", inval.buf);
+			} else if (match)
+				verdict = 1;
+			else {
+				verdict = s.ambiguous ? 2 : 0;
+				ab_buf_adds(&why, "different resolution:");
+				for (size_t k = 0; k < res.n; k++) {
+					bool same = false;
+					for (size_t m = 0; m < s.expected.n; m++) {
+						const struct resolve_pin *e = &s.expected.pins[m];
+						if (!strcmp(e->name, res.pins[k].name))
+							same = scen_same(&res.pins[k], 1, e, 1);
+					}
+					if (!same)
+						ab_buf_addf(&why, " %s==%s", res.pins[k].name,
+							    res.pins[k].version);
+				}
+				ab_buf_adds(&why, " (expected");
+				for (size_t m = 0; m < s.expected.n; m++) {
+					bool same = false;
+					for (size_t k = 0; k < res.n; k++) {
+						const struct resolve_pin *e = &s.expected.pins[m];
+						if (!strcmp(e->name, res.pins[k].name))
+							same = scen_same(&res.pins[k], 1, e, 1);
+					}
+					if (!same)
+						ab_buf_addf(&why, " %s==%s",
+							    s.expected.pins[m].name,
+							    s.expected.pins[m].version);
+				}
+				ab_buf_adds(&why, ")");
+			}
+			ab_buf_release(&inval);
+		}
+	}
+	put(w, "R");
+	putu(w, (unsigned long)(verdict + 1));
+	putu(w, ok ? 2 : r == -AB_E_RESOLVE ? 1 : 0);
+	ab_buf_addf(w, "%.17g", ms);
+	ab_buf_addc(w, '\0');
+	putu(w, res.stats.decisions);
+	putu(w, res.stats.conflicts);
+	put(w, why.buf);
+	put(w, errtext.buf);
+	putu(w, ok ? res.n : 0);
+	for (size_t k = 0; ok && k < res.n; k++) {
+		put(w, res.pins[k].name);
+		put(w, res.pins[k].version);
+	}
+	ab_buf_release(&why);
+	ab_buf_release(&errtext);
+	resolve_result_release(&res);
+	ab_err_release(&err);
+	scen_release(&s);
+out:
+	put(w, ".");
+	if (write_all(fd, w->buf, w->len) < 0)
+		_exit(1);
+	ab_buf_reset(w);
+}
+
+/* The worker: scenarios [from, n), then "K", then _exit (no atexit
+ * handlers, no second flush of the parent's stdio buffers). */
+static _Noreturn void worker(char **paths, char **dirs, size_t from, size_t n, int fd)
+{
+	struct ab_buf w = AB_BUF_INIT;
+	leak_on();
+	/* stdout is the parent's report: anything the worker prints goes to stderr */
+	dup2(2, 1);
+	for (size_t i = from; i < n; i++)
+		run_one(paths[i], dirs ? dirs[i] : NULL, fd, &w);
+	ab_buf_release(&w);
+	const char *end = leak_check() ? "K\0" "1\0" ".\0" : "K\0" "0\0" ".\0";
+	_exit(write_all(fd, end, 6) < 0);
+}
+
+
+static const char *next_str(const struct ab_buf *w, size_t *pos)
+{
+	if (*pos >= w->len)
+		return NULL;
+	const char *s = w->buf + *pos;
+	const char *nul = memchr(s, '\0', w->len - *pos);
+	if (!nul)
+		return NULL;
+	*pos = (size_t)(nul - w->buf) + 1;
+	return s;
+}
+
+static unsigned long next_num(const struct ab_buf *w, size_t *pos)
+{
+	const char *s = next_str(w, pos);
+	return s ? strtoul(s, NULL, 10) : 0;
+}
+
+/* Decode the first record of a worker's report at w[*pos...]: returns true
+ * and moves *pos past it when it is complete; false with what there is
+ * (perhaps the header) otherwise. The strings stay in `w`; free o->pins. */
+static bool outcome_parse(const struct ab_buf *w, size_t *pos0, struct outcome *o)
+{
+	size_t pos = *pos0;
+	memset(o, 0, sizeof(*o));
+	o->verdict = -1;
+	o->sat = -1;
+	const char *tag = next_str(w, &pos);
+	if (tag && !strcmp(tag, "H")) {
+		o->name = next_str(w, &pos);
+		o->source = next_str(w, &pos);
+		if (!o->source)
+			o->name = NULL;
+		tag = next_str(w, &pos);
+	}
+	if (!tag)
+		return false;
+	if (!strcmp(tag, "L")) {
+		if (!(o->loaderr = next_str(w, &pos)))
+			return false;
+	} else if (!strcmp(tag, "R") && o->name) {
+		o->verdict = (int)next_num(w, &pos) - 1;
+		o->sat = (int)next_num(w, &pos) - 1;
+		const char *ms = next_str(w, &pos);
+		o->ms = ms ? strtod(ms, NULL) : 0;
+		o->decisions = next_num(w, &pos);
+		o->conflicts = next_num(w, &pos);
+		o->why = next_str(w, &pos);
+		o->errtext = next_str(w, &pos);
+		size_t n = next_num(w, &pos);
+		if (!o->errtext || n > w->len)
+			return false;
+		o->pins = ab_xcalloc(2 * n + 1, sizeof(*o->pins));
+		for (size_t k = 0; k < 2 * n; k++)
+			if (!(o->pins[k] = next_str(w, &pos)))
+				return false;
+		o->npins = n;
+	} else if (!strcmp(tag, "K")) {
+		const char *leak = next_str(w, &pos);
+		o->end = true;
+		o->leaked = leak && !strcmp(leak, "1");
+	} else
+		return false;
+	tag = next_str(w, &pos);
+	if (!tag || strcmp(tag, "."))
+		return false;
+	*pos0 = pos;
+	return o->done = true;
+}
+
+struct totals {
+	json_t *report;
+	struct tally tallies[16];
+	size_t ntallies;
+	unsigned judged, passed, different;
+	unsigned unclean; /* workers that leaked or failed after their last scenario */
+	bool quiet;
+};
+
+/* The JSON key of a scenario known only by its file: the file name without
+ * ".json" (its "name" may be what is broken). */
+static void path_key(const char *path, char *key, size_t size)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	size_t l = strlen(base);
+	if (l > 5 && !strcmp(base + l - 5, ".json"))
+		l -= 5;
+	snprintf(key, size, "%.*s", (int)(l < size - 1 ? l : size - 1), base);
+}
+
+static void json_entry(json_t *report, const char *key, json_t *sat, json_t *res, const char *error)
+{
+	json_t *entry = json_object();
+	json_object_set_new(entry, "satisfiable", sat);
+	json_object_set_new(entry, "resolution", res);
+	json_object_set_new(entry, "error", error ? json_string(error) : json_null());
+	json_object_set_new(report, key, entry);
+}
+
+/* Print and count one scenario, from its child's report `o` and wait
+ * `status` (run_child()). */
+static void report(struct totals *t, const char *path, const struct outcome *o, int status,
+		   unsigned timeout)
+{
+	char key[256];
+	if (o->done && status >= 0 && WIFEXITED(status) && o->loaderr) {
+		printf("FAIL %s: cannot load: %s\n", path, o->loaderr);
+		path_key(path, key, sizeof(key));
+		json_entry(t->report, key, json_null(), json_null(), o->loaderr);
+		t->judged++;
+		return;
+	}
+	if (!o->done || status < 0 || !WIFEXITED(status)) {
+		/* no answer: a hang or a crash fails the scenario, expected or not */
+		struct ab_buf why = AB_BUF_INIT, jerr = AB_BUF_INIT;
+		if (status == -1) {
+			ab_buf_addf(&why, "no answer within %u s", timeout);
+			ab_buf_addf(&jerr, "timeout after %u s", timeout);
+		} else {
+			if (status == -2)
+				ab_buf_addf(&why, "cannot start a child: %s", strerror(errno));
+			else if (WIFSIGNALED(status))
+				ab_buf_addf(&why, "resolver crashed (signal %d)", WTERMSIG(status));
+			else
+				ab_buf_addf(&why, "resolver crashed (exit status %d)",
+					    WEXITSTATUS(status));
+			ab_buf_adds(&jerr, why.buf);
+		}
+		if (o->name) {
+			printf("FAIL %s: %s\n", o->name, why.buf);
+			tally_for(t->tallies, &t->ntallies, o->source)->fail++;
+		} else
+			printf("FAIL %s: %s\n", path, why.buf);
+		path_key(path, key, sizeof(key));
+		json_entry(t->report, o->name ? o->name : key, json_null(), json_null(), jerr.buf);
+		t->judged++;
+		ab_buf_release(&why);
+		ab_buf_release(&jerr);
+		return;
+	}
+	struct tally *ty = tally_for(t->tallies, &t->ntallies, o->source);
+	bool ok = o->sat == 1;
+	if (o->verdict == 1) {
+		t->passed++;
+		t->judged++;
+		ty->pass++;
+		printf("PASS %s (%.1f ms, %lu decisions, %lu conflicts)\n", o->name, o->ms,
+		       o->decisions, o->conflicts);
+	} else if (o->verdict == 0) {
+		t->judged++;
+		ty->fail++;
+		printf("FAIL %s: %s (%.1f ms)\n", o->name, o->why, o->ms);
+	} else if (o->verdict == 2) {
+		t->judged++;
+		t->different++;
+		ty->other++;
+		printf("DIFF %s: %s (%.1f ms)\n", o->name, o->why, o->ms);
+	} else {
+		ty->other++;
+		printf("INFO %s: %s (%.1f ms)\n", o->name,
+		       ok ? "resolved" : o->sat == 0 ? "no solution" : "error", o->ms);
+	}
+	if (!ok && !t->quiet)
+		print_indented(o->errtext);
+	json_t *pins = json_null();
+	if (ok) {
+		pins = json_object();
+		for (size_t k = 0; k < o->npins; k++)
+			json_object_set_new(pins, o->pins[2 * k], json_string(o->pins[2 * k + 1]));
+	}
+	json_entry(t->report, o->name,
+		   ok ? json_true() : o->sat == 0 ? json_false() : json_null(), pins,
+		   ok ? NULL : o->errtext);
+}
+
+/* Run scenarios [0, n) in workers, starting a new one after a scenario that
+ * crashed its worker or took longer than `timeout` seconds (0: no limit). */
+static void run_all(struct totals *t, char **paths, char **dirs, size_t n, unsigned timeout)
+{
+	struct ab_buf w = AB_BUF_INIT;
+	size_t i = 0;
+	while (i < n) {
+		struct outcome o;
+		int fds[2];
+		pid_t pid = -1;
+		/* the worker must not inherit (and later flush) buffered output */
+		fflush(stdout);
+		fflush(stderr);
+		if (pipe2(fds, O_CLOEXEC) == 0) {
+			pid = fork();
+			if (pid < 0) {
+				int e = errno;
+				close(fds[0]);
+				close(fds[1]);
+				errno = e;
+			}
+		}
+		if (pid < 0) {
+			memset(&o, 0, sizeof(o));
+			report(t, paths[i++], &o, -2, timeout);
+			continue;
+		}
+		if (pid == 0) {
+			close(fds[0]);
+			worker(paths, dirs, i, n, fds[1]);
+		}
+		close(fds[1]);
+		ab_buf_reset(&w);
+		bool expired = false, ended = false, may_end = false;
+		double deadline = now_ms() + timeout * 1e3;
+		for (;;) {
+			size_t pos = 0;
+			/* a record ends in "\0.\0": parse only when the bytes just
+			 * read may hold an end (a long explanation comes in pieces) */
+			while (may_end && outcome_parse(&w, &pos, &o)) {
+				if (o.end) {
+					ended = true;
+					t->unclean += o.leaked;
+				} else if (i < n) {
+					report(t, paths[i++], &o, 0, timeout);
+					deadline = now_ms() + timeout * 1e3;
+				}
+				free(o.pins);
+			}
+			if (may_end)
+				free(o.pins);
+			if (pos) {
+				memmove(w.buf, w.buf + pos, w.len - pos + 1);
+				w.len -= pos;
+			}
+			int wait_ms = -1;
+			if (timeout) {
+				double left = deadline - now_ms();
+				if (left <= 0) {
+					expired = true;
+					break;
+				}
+				wait_ms = left < 1e9 ? (int)left + 1 : 1000000000;
+			}
+			struct pollfd pfd = { fds[0], POLLIN, 0 };
+			int pr = poll(&pfd, 1, wait_ms);
+			if (pr < 0 && errno != EINTR)
+				break;
+			if (pr <= 0)
+				continue;
+			if (ab_buf_grow(&w, 65536) < 0)
+				break;
+			ssize_t k = read(fds[0], w.buf + w.len, 65536);
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0)
+				break;
+			size_t from = w.len < 2 ? 0 : w.len - 2;
+			w.len += (size_t)k;
+			w.buf[w.len] = '\0';
+			may_end = memmem(w.buf + from, w.len - from, "\0.\0", 3) != NULL;
+		}
+		close(fds[0]);
+		if (expired)
+			kill(pid, SIGKILL);
+		int status = 0;
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (i < n) {
+			/* scenario i took the worker down (or was killed): what was
+			 * said of it, perhaps its name, is in w */
+			size_t pos = 0;
+			outcome_parse(&w, &pos, &o);
+			report(t, paths[i++], &o, expired ? -1 : status, timeout);
+			free(o.pins);
+		} else if (!ended || !WIFEXITED(status) || WEXITSTATUS(status))
+			t->unclean++;
+	}
+	ab_buf_release(&w);
+}
+
 int main(int argc, char **argv)
 {
 	const char *json_out = NULL;
-	bool quiet = false, via_index = false;
+	bool via_index = false;
+	unsigned timeout = 120;
 	const char *index_cache = NULL;
 	char **paths = NULL;
 	size_t npaths = 0, cpaths = 0;
+	struct totals t;
+	memset(&t, 0, sizeof(t));
+	/* everything the parent allocates is its own bookkeeping, inherited
+	 * by every worker: not what a worker's leak check is about */
+	leak_off();
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json") && i + 1 < argc)
 			json_out = argv[++i];
 		else if (!strcmp(argv[i], "-q"))
-			quiet = true;
+			t.quiet = true;
 		else if (!strcmp(argv[i], "--via-index"))
 			via_index = true;
 		else if (!strcmp(argv[i], "--index-cache") && i + 1 < argc)
 			index_cache = argv[++i];
-		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: run [--json FILE] [-q] [--via-index [--index-cache DIR]] "
-			       "[SCENARIO.json|DIR ...]\n");
+		else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
+			char *end;
+			errno = 0;
+			unsigned long v = strtoul(argv[++i], &end, 10);
+			if (errno || end == argv[i] || *end || argv[i][0] == '-' || v > 86400000) {
+				fprintf(stderr, "run: --timeout wants whole seconds, not '%s'\n",
+					argv[i]);
+				return 2;
+			}
+			timeout = (unsigned)v;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			printf("usage: run [--json FILE] [-q] [--timeout SECONDS] "
+			       "[--via-index [--index-cache DIR]] [SCENARIO.json|DIR|@LIST ...]\n");
 			return 0;
 		} else
 			collect(argv[i], &paths, &npaths, &cpaths);
@@ -329,176 +927,26 @@ int main(int argc, char **argv)
 		printf("materialized in %.0f ms%s\n", now_ms() - t0,
 		       bad ? " (some failed: see below)" : "");
 	}
-	json_t *report = json_object();
-	struct tally tallies[16];
-	size_t ntallies = 0;
-	unsigned judged = 0, passed = 0, different = 0;
-	for (size_t i = 0; i < npaths; i++) {
-		struct scen s;
-		struct ab_err err = AB_ERR_INIT;
-		if (scen_load(&s, paths[i], &err) < 0) {
-			struct ab_buf b = AB_BUF_INIT;
-			ab_err_format(&err, &b);
-			printf("FAIL %s: cannot load: %s\n", paths[i], b.buf);
-			ab_buf_release(&b);
-			ab_err_release(&err);
-			scen_release(&s);
-			judged++;
-			continue;
-		}
-		struct resolve_provider prov;
-		struct resolve_options opt;
-		struct via via;
-		struct pep440_version *py = NULL;
-		struct resolve_result res = RESOLVE_RESULT_INIT;
-		double t0 = now_ms();
-		int r = 0;
-		scen_options(&s, &opt);
-		if (via_index) {
-			r = via_open(&via, &s, dirs[i], &err);
-			py = pep440_version_new(s.env.vars[MARKER_VAR_PYTHON_FULL_VERSION]);
-			struct provider_index_options po = {
-				&s.tags, py, s.requires_python,
-				(const char *const *)via.nob, via.nnob,
-				(const char *const *)via.onlyb, via.nonlyb,
-				false, NULL, 0, NULL, NULL,
-			};
-			if (r == 0) {
-				via.pi = provider_index_new(via.ix, &po);
-				provider_index_provider(via.pi, &prov);
-			}
-		} else
-			scen_provider(&s, &prov);
-		if (r == 0)
-			r = resolve_run(&prov, &opt, s.reqs, s.nreqs, s.cons, s.ncons, &res, &err);
-		double ms = now_ms() - t0;
-		if (via_index) {
-			via_close(&via);
-			pep440_version_free(py);
-		}
-		bool ok = r >= 0;
-		struct ab_buf why = AB_BUF_INIT;
-		struct ab_buf errtext = AB_BUF_INIT;
-		if (!ok) {
-			if (r == -AB_E_RESOLVE && res.explanation)
-				ab_buf_adds(&errtext, res.explanation);
-			else
-				ab_err_format(&err, &errtext);
-		}
-		/* judge */
-		int verdict = -1; /* 1 pass, 0 fail, 2 different valid answer, -1 not judged */
-		if (s.has_expected && s.satisfiable >= 0) {
-			if (s.satisfiable == 0) {
-				verdict = r == -AB_E_RESOLVE;
-				if (!verdict)
-					ab_buf_adds(&why, ok ? "expected no solution, resolved one"
-							     : "expected no solution, got an error");
-			} else if (!ok) {
-				verdict = 0;
-				ab_buf_adds(&why, r == -AB_E_RESOLVE ? "no solution found"
-								     : "resolver error");
-			} else {
-				struct ab_buf inval = AB_BUF_INIT;
-				bool valid = scen_valid(&s, res.pins, res.n, &inval);
-				bool match = s.resolution_null;
-				if (!s.resolution_null)
-					match = scen_same(res.pins, res.n, s.expected.pins, s.expected.n);
-				for (size_t k = 0; !match && k < s.nacceptable; k++)
-					match = scen_same(res.pins, res.n, s.acceptable[k].pins,
-							  s.acceptable[k].n);
-				if (!valid) {
-					verdict = 0;
-					ab_buf_addf(&why, "invalid resolution: %s", inval.buf);
-				} else if (match)
-					verdict = 1;
-				else {
-					verdict = s.ambiguous ? 2 : 0;
-					ab_buf_adds(&why, "different resolution:");
-					for (size_t k = 0; k < res.n; k++) {
-						bool same = false;
-						for (size_t m = 0; m < s.expected.n; m++)
-							if (!strcmp(s.expected.pins[m].name,
-								    res.pins[k].name))
-								same = scen_same(&res.pins[k], 1,
-										 &s.expected.pins[m], 1);
-						if (!same)
-							ab_buf_addf(&why, " %s==%s", res.pins[k].name,
-								    res.pins[k].version);
-					}
-					ab_buf_adds(&why, " (expected");
-					for (size_t m = 0; m < s.expected.n; m++) {
-						bool same = false;
-						for (size_t k = 0; k < res.n; k++)
-							if (!strcmp(s.expected.pins[m].name,
-								    res.pins[k].name))
-								same = scen_same(&res.pins[k], 1,
-										 &s.expected.pins[m], 1);
-						if (!same)
-							ab_buf_addf(&why, " %s==%s",
-								    s.expected.pins[m].name,
-								    s.expected.pins[m].version);
-					}
-					ab_buf_adds(&why, ")");
-				}
-				ab_buf_release(&inval);
-			}
-		}
-		struct tally *t = tally_for(tallies, &ntallies, s.source);
-		if (verdict == 1) {
-			passed++;
-			judged++;
-			t->pass++;
-			printf("PASS %s (%.1f ms, %zu decisions, %zu conflicts)\n", s.name, ms,
-			       res.stats.decisions, res.stats.conflicts);
-		} else if (verdict == 0) {
-			judged++;
-			t->fail++;
-			printf("FAIL %s: %s (%.1f ms)\n", s.name, why.buf, ms);
-		} else if (verdict == 2) {
-			judged++;
-			different++;
-			t->other++;
-			printf("DIFF %s: %s (%.1f ms)\n", s.name, why.buf, ms);
-		} else {
-			t->other++;
-			printf("INFO %s: %s (%.1f ms)\n", s.name,
-			       ok ? "resolved" : r == -AB_E_RESOLVE ? "no solution" : "error", ms);
-		}
-		if (!ok && !quiet)
-			print_indented(errtext.buf);
-		json_t *entry = json_object();
-		json_object_set_new(entry, "satisfiable", ok ? json_true()
-						      : r == -AB_E_RESOLVE ? json_false() : json_null());
-		if (ok) {
-			json_t *pins = json_object();
-			for (size_t k = 0; k < res.n; k++)
-				json_object_set_new(pins, res.pins[k].name,
-						    json_string(res.pins[k].version));
-			json_object_set_new(entry, "resolution", pins);
-			json_object_set_new(entry, "error", json_null());
-		} else {
-			json_object_set_new(entry, "resolution", json_null());
-			json_object_set_new(entry, "error", json_string(errtext.buf));
-		}
-		json_object_set_new(report, s.name, entry);
-		ab_buf_release(&why);
-		ab_buf_release(&errtext);
-		resolve_result_release(&res);
-		ab_err_release(&err);
-		scen_release(&s);
+	t.report = json_object();
+	run_all(&t, paths, dirs, npaths, timeout);
+	for (size_t i = 0; i < t.ntallies; i++)
+		printf("%s: %u passed, %u failed, %u other\n", t.tallies[i].prefix,
+		       t.tallies[i].pass, t.tallies[i].fail, t.tallies[i].other);
+	if (t.different)
+		printf("different valid answers on ambiguous scenarios: %u\n", t.different);
+	printf("conformance: %u/%u passed\n", t.passed, t.judged);
+	int rc = t.passed == t.judged ? 0 : 1;
+	if (t.unclean) {
+		fflush(stdout);
+		fprintf(stderr, "run: %u worker(s) leaked memory or failed after the last scenario "
+				"(see above)\n", t.unclean);
+		rc = 1;
 	}
-	for (size_t i = 0; i < ntallies; i++)
-		printf("%s: %u passed, %u failed, %u other\n", tallies[i].prefix, tallies[i].pass,
-		       tallies[i].fail, tallies[i].other);
-	if (different)
-		printf("different valid answers on ambiguous scenarios: %u\n", different);
-	printf("conformance: %u/%u passed\n", passed, judged);
-	int rc = passed == judged ? 0 : 1;
-	if (json_out && json_dump_file(report, json_out, JSON_INDENT(2) | JSON_SORT_KEYS) < 0) {
+	if (json_out && json_dump_file(t.report, json_out, JSON_INDENT(2) | JSON_SORT_KEYS) < 0) {
 		fprintf(stderr, "run: cannot write %s\n", json_out);
 		rc = 1;
 	}
-	json_decref(report);
+	json_decref(t.report);
 	for (size_t i = 0; i < npaths; i++) {
 		free(paths[i]);
 		free(dirs ? dirs[i] : NULL);
@@ -507,5 +955,8 @@ int main(int argc, char **argv)
 	free(dirs);
 	if (*tmpbase)
 		rm_tree(tmpbase);
-	return rc;
+	/* everything the parent allocated is exempt from the leak check
+	 * (leak_off), so the one at exit would find nothing and cost ~0.1 s */
+	fflush(stdout);
+	_exit(rc);
 }

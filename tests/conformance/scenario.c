@@ -41,7 +41,15 @@ struct scen_package *scen_package(const struct scen *s, const char *name)
 static bool listed(const char *const *l, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!strcmp(l[i], ":all:") || name_eq(ab_str_from(l[i]), ab_str_from(name)))
+		if (name_eq(ab_str_from(l[i]), ab_str_from(name)))
+			return true;
+	return false;
+}
+
+static bool listed_all(const char *const *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(l[i], ":all:"))
 			return true;
 	return false;
 }
@@ -63,8 +71,14 @@ int scen_finish(struct scen *s, struct ab_err *err)
 	bool last_ok = false;
 	for (size_t i = 0; i < s->npkgs; i++) {
 		struct scen_package *p = &s->pkgs[i];
-		bool nobin = listed(s->no_binary, s->nno_binary, p->name);
+		/* pip's FormatControl.get_allowed_formats: the project's own
+		 * entry wins, then ":all:" in only_binary, then in no_binary */
 		bool onlybin = listed(s->only_binary, s->nonly_binary, p->name);
+		bool nobin = !onlybin && listed(s->no_binary, s->nno_binary, p->name);
+		if (!onlybin && !nobin) {
+			onlybin = listed_all(s->only_binary, s->nonly_binary);
+			nobin = !onlybin && listed_all(s->no_binary, s->nno_binary);
+		}
 		for (size_t j = 0; j < p->n; j++) {
 			struct scen_version *v = &p->vs[j];
 			v->cand.version = pep440_version_new(v->cand.version_str);
@@ -91,26 +105,131 @@ int scen_finish(struct scen *s, struct ab_err *err)
 	return 0;
 }
 
-/* ---- JSON ---- */
+/* ---- JSON ----
+ * Every field FORMAT.md gives a meaning is checked for its type and value:
+ * a scenario that says something the runner does not understand (an
+ * unknown option, a misspelt mode, a file kind other than wheel/sdist)
+ * fails to load with the field named, rather than being resolved under
+ * some other rule and passing by accident. Keys FORMAT.md does not list
+ * are ignored outside `options` (informational data may be added); inside
+ * `options` each one changes what a valid answer is, so an unknown one is
+ * an error. */
 
-static const char **str_array(struct scen *s, json_t *a, size_t *n)
+struct jctx {
+	const char *path;
+	struct ab_err *err;
+};
+
+static int bad(struct jctx *j, const char *where, const char *what)
 {
-	*n = json_is_array(a) ? json_array_size(a) : 0;
-	const char **out = ab_arena_zalloc(&s->arena, (*n ? *n : 1) * sizeof(*out));
+	return ab_err_at(j->err, AB_E_PARSE, &(struct ab_loc){ j->path, 0, 0 }, "%s: %s", where,
+			 what);
+}
+
+/* An array of strings (absent: empty). */
+static int str_array(struct scen *s, struct jctx *j, json_t *a, const char *where,
+		     const char ***out, size_t *n)
+{
+	*n = 0;
+	*out = ab_arena_zalloc(&s->arena, sizeof(**out));
+	if (!a || json_is_null(a))
+		return 0;
+	if (!json_is_array(a))
+		return bad(j, where, "expected an array of strings");
+	*n = json_array_size(a);
+	*out = ab_arena_zalloc(&s->arena, (*n ? *n : 1) * sizeof(**out));
 	for (size_t i = 0; i < *n; i++) {
 		const char *v = json_string_value(json_array_get(a, i));
-		out[i] = v ? v : "";
+		if (!v)
+			return bad(j, where, "expected an array of strings");
+		(*out)[i] = v;
 	}
-	return out;
+	return 0;
 }
 
-static const char *opt_str(json_t *o, const char *key)
+/* A string or null (absent: NULL); -1 for any other type. */
+static int opt_string(json_t *o, const char *key, const char **out)
 {
-	return json_string_value(json_object_get(o, key));
+	json_t *v = json_object_get(o, key);
+	*out = json_string_value(v);
+	return !v || json_is_null(v) || *out ? 0 : -1;
 }
 
-static void load_resolution(struct scen *s, json_t *o, struct scen_resolution *out)
+static int one_of(struct jctx *j, const char *where, const char *v, const char *const *names,
+		  size_t n, int *out)
 {
+	for (size_t i = 0; v && i < n; i++)
+		if (!strcmp(v, names[i])) {
+			*out = (int)i;
+			return 0;
+		}
+	struct ab_buf b = AB_BUF_INIT;
+	ab_buf_addf(&b, "unknown value '%s' (expected", v ? v : "(not a string)");
+	for (size_t i = 0; i < n; i++)
+		ab_buf_addf(&b, "%s '%s'", i ? "," : "", names[i]);
+	ab_buf_adds(&b, ")");
+	int r = bad(j, where, b.buf);
+	ab_buf_release(&b);
+	return r;
+}
+
+static int load_options(struct scen *s, struct jctx *j, json_t *opts)
+{
+	if (!opts || json_is_null(opts))
+		return 0;
+	if (!json_is_object(opts))
+		return bad(j, "root.options", "expected an object");
+	static const char *const pre[] = { "if-necessary", "if-necessary-or-explicit", "allow" };
+	static const char *const yank[] = { "last-resort", "root-exact-pin" };
+	static const char *const rp[] = { "full", "lower-bound-only" };
+	const char *k;
+	json_t *v;
+	json_object_foreach(opts, k, v)
+	{
+		int r = 0, m = 0;
+		char where[96];
+		snprintf(where, sizeof(where), "root.options.%s", k);
+		const char **l;
+		size_t n;
+		if (!strcmp(k, "prereleases")) {
+			r = one_of(j, where, json_string_value(v), pre, 3, &m);
+			s->prereleases = m == 1   ? RESOLVE_PRE_IF_NECESSARY_OR_EXPLICIT
+					 : m == 2 ? RESOLVE_PRE_ALLOW
+						  : RESOLVE_PRE_IF_NECESSARY;
+		} else if (!strcmp(k, "yanked")) {
+			r = one_of(j, where, json_string_value(v), yank, 2, &m);
+			s->yanked = m ? RESOLVE_YANKED_ROOT_EXACT_PIN : RESOLVE_YANKED_LAST_RESORT;
+		} else if (!strcmp(k, "requires_python")) {
+			r = one_of(j, where, json_string_value(v), rp, 2, &m);
+			s->requires_python = m ? RESOLVE_RP_LOWER_BOUND_ONLY : RESOLVE_RP_FULL;
+		} else if (!strcmp(k, "no_binary"))
+			r = str_array(s, j, v, where, &s->no_binary, &s->nno_binary);
+		else if (!strcmp(k, "only_binary"))
+			r = str_array(s, j, v, where, &s->only_binary, &s->nonly_binary);
+		else if (!strcmp(k, "universal")) {
+			if (!json_is_boolean(v))
+				r = bad(j, where, "expected true or false");
+		} else if (!strcmp(k, "required_environments") || !strcmp(k, "additional_pythons"))
+			r = str_array(s, j, v, where, &l, &n);
+		else if (!strcmp(k, "python_platform") || !strcmp(k, "host_python")) {
+			/* informational: the target is `environment`; a host
+			 * other than the target only means sdists are read from
+			 * their static PKG-INFO, which both providers do anyway */
+			if (!json_is_string(v))
+				r = bad(j, where, "expected a string");
+		} else
+			r = bad(j, where, "unknown option (FORMAT.md version 1 has no such option)");
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int load_resolution(struct scen *s, struct jctx *j, json_t *o, const char *where,
+			   struct scen_resolution *out)
+{
+	if (!json_is_object(o))
+		return bad(j, where, "expected an object of name: version");
 	out->n = json_object_size(o);
 	out->pins = ab_arena_zalloc(&s->arena, (out->n ? out->n : 1) * sizeof(*out->pins));
 	const char *k;
@@ -118,10 +237,99 @@ static void load_resolution(struct scen *s, json_t *o, struct scen_resolution *o
 	size_t i = 0;
 	json_object_foreach(o, k, v)
 	{
+		if (!json_is_string(v))
+			return bad(j, where, "expected an object of name: version");
 		out->pins[i].name = k;
-		out->pins[i].version = json_string_value(v) ? json_string_value(v) : "";
+		out->pins[i].version = json_string_value(v);
 		i++;
 	}
+	return 0;
+}
+
+static int load_version(struct scen *s, struct jctx *j, const char *where, json_t *vo,
+			struct scen_version *v)
+{
+	if (!json_is_object(vo))
+		return bad(j, where, "expected an object");
+	char w[512];
+	snprintf(w, sizeof(w), "%.400s.requires_dist", where);
+	int r = str_array(s, j, json_object_get(vo, "requires_dist"), w, &v->requires,
+			  &v->nrequires);
+	snprintf(w, sizeof(w), "%.400s.provides_extras", where);
+	if (r >= 0)
+		r = str_array(s, j, json_object_get(vo, "provides_extras"), w, &v->extras,
+			      &v->nextras);
+	if (r < 0)
+		return r;
+	if (opt_string(vo, "requires_python", &v->cand.requires_python) < 0)
+		return bad(j, where, "requires_python: expected a string or null");
+	json_t *y = json_object_get(vo, "yanked");
+	if (y && !json_is_boolean(y) && !json_is_string(y))
+		return bad(j, where, "yanked: expected false, true or a reason string");
+	v->cand.yanked = json_is_string(y) || json_is_true(y);
+	json_t *fs = json_object_get(vo, "files");
+	if (!fs) {
+		v->nfiles = 1;
+		v->files = ab_arena_zalloc(&s->arena, sizeof(*v->files));
+		v->files[0] = (struct scen_file){ true, "py3-none-any" };
+		return 0;
+	}
+	if (!json_is_array(fs))
+		return bad(j, where, "files: expected an array");
+	v->nfiles = json_array_size(fs);
+	v->files = ab_arena_zalloc(&s->arena, (v->nfiles ? v->nfiles : 1) * sizeof(*v->files));
+	for (size_t k = 0; k < v->nfiles; k++) {
+		json_t *f = json_array_get(fs, k);
+		const char *kind = json_string_value(json_object_get(f, "kind"));
+		const char *tags = json_string_value(json_object_get(f, "tags"));
+		snprintf(w, sizeof(w), "%.400s.files[%zu]", where, k);
+		if (!kind || (strcmp(kind, "wheel") && strcmp(kind, "sdist")))
+			return bad(j, w, "kind: expected \"wheel\" or \"sdist\"");
+		v->files[k].wheel = !strcmp(kind, "wheel");
+		if (v->files[k].wheel && !tags)
+			return bad(j, w, "a wheel needs its \"tags\"");
+		/* an invalid tag set is allowed (FORMAT.md): it fits nothing */
+		v->files[k].tags = tags ? tags : "";
+	}
+	return 0;
+}
+
+static int load_expected(struct scen *s, struct jctx *j, json_t *ex)
+{
+	if (!ex || json_is_null(ex))
+		return 0;
+	if (!json_is_object(ex))
+		return bad(j, "expected", "expected an object");
+	s->has_expected = true;
+	json_t *sat = json_object_get(ex, "satisfiable");
+	if (sat && !json_is_boolean(sat) && !json_is_null(sat))
+		return bad(j, "expected.satisfiable", "expected true, false or null");
+	s->satisfiable = json_is_true(sat) ? 1 : json_is_false(sat) ? 0 : -1;
+	json_t *res = json_object_get(ex, "resolution");
+	s->resolution_null = !res || json_is_null(res);
+	if (!s->resolution_null) {
+		int r = load_resolution(s, j, res, "expected.resolution", &s->expected);
+		if (r < 0)
+			return r;
+		if (s->satisfiable == 0)
+			return bad(j, "expected.resolution", "given for an unsatisfiable scenario");
+	}
+	json_t *acc = json_object_get(ex, "acceptable");
+	if (acc && !json_is_array(acc))
+		return bad(j, "expected.acceptable", "expected an array of resolutions");
+	s->nacceptable = acc ? json_array_size(acc) : 0;
+	s->acceptable = ab_arena_zalloc(&s->arena, (s->nacceptable + 1) * sizeof(*s->acceptable));
+	for (size_t k = 0; k < s->nacceptable; k++) {
+		int r = load_resolution(s, j, json_array_get(acc, k), "expected.acceptable",
+					&s->acceptable[k]);
+		if (r < 0)
+			return r;
+	}
+	json_t *amb = json_object_get(ex, "ambiguous");
+	if (amb && !json_is_boolean(amb))
+		return bad(j, "expected.ambiguous", "expected true or false");
+	s->ambiguous = json_is_true(amb);
+	return 0;
 }
 
 int scen_load(struct scen *s, const char *path, struct ab_err *err)
@@ -130,41 +338,70 @@ int scen_load(struct scen *s, const char *path, struct ab_err *err)
 	json_error_t je;
 	json_t *root = json_load_file(path, 0, &je);
 	if (!root)
-		return ab_err_at(err, AB_E_PARSE, &(struct ab_loc){ path, (unsigned)je.line, 0 },
+		return ab_err_at(err, AB_E_PARSE,
+				 &(struct ab_loc){ path, je.line > 0 ? (unsigned)je.line : 0, 0 },
 				 "%s", je.text);
 	s->json = root;
-	s->name = opt_str(root, "name") ? opt_str(root, "name") : path;
-	s->source = opt_str(root, "source") ? opt_str(root, "source") : "";
+	struct jctx j = { path, err };
+	if (!json_is_object(root))
+		return bad(&j, "scenario", "expected an object");
+	json_t *fmt = json_object_get(root, "format");
+	if (fmt && !(json_is_integer(fmt) && json_integer_value(fmt) == 1))
+		return bad(&j, "format", "only format 1 is understood");
+	if (opt_string(root, "name", &s->name) < 0 || opt_string(root, "source", &s->source) < 0)
+		return bad(&j, "name/source", "expected a string");
+	if (!s->name)
+		s->name = path;
+	if (!s->source)
+		s->source = "";
 	json_t *env = json_object_get(root, "environment");
+	if (env && !json_is_object(env))
+		return bad(&j, "environment", "expected an object");
 	/* the environment variables up to sys_platform; extras are per requirement */
-	for (int i = 0; i <= MARKER_VAR_SYS_PLATFORM; i++)
-		if (opt_str(env, marker_var_name(i)))
-			s->env.vars[i] = opt_str(env, marker_var_name(i));
+	for (int i = 0; i <= MARKER_VAR_SYS_PLATFORM; i++) {
+		const char *v;
+		if (opt_string(env, marker_var_name(i), &v) < 0)
+			return bad(&j, marker_var_name(i), "expected a string");
+		if (v)
+			s->env.vars[i] = v;
+	}
 	const char *pv = s->env.vars[MARKER_VAR_PYTHON_VERSION];
-	if (pv && sscanf(pv, "%u.%u", &s->py_major, &s->py_minor) != 2)
-		return ab_err_set(err, AB_E_PARSE, "bad python_version '%s'", pv);
+	char tail;
+	if (sscanf(pv, "%u.%u%c", &s->py_major, &s->py_minor, &tail) != 2)
+		return bad(&j, "environment.python_version", "expected 'X.Y'");
+	struct pep440_version *full =
+		pep440_version_new(s->env.vars[MARKER_VAR_PYTHON_FULL_VERSION]);
+	pep440_version_free(full);
+	if (!full)
+		return bad(&j, "environment.python_full_version", "not a PEP 440 version");
 	json_t *pt = json_object_get(env, "platform_tags");
-	if (json_is_array(pt))
-		s->platforms = str_array(s, pt, &s->nplatforms);
+	if (pt) {
+		int r = str_array(s, &j, pt, "environment.platform_tags", &s->platforms,
+				  &s->nplatforms);
+		if (r < 0)
+			return r;
+	}
 	json_t *rt = json_object_get(root, "root");
-	s->reqs = str_array(s, json_object_get(rt, "requirements"), &s->nreqs);
-	s->cons = str_array(s, json_object_get(rt, "constraints"), &s->ncons);
-	json_t *opts = json_object_get(rt, "options");
-	const char *o = opt_str(opts, "prereleases");
-	if (o && !strcmp(o, "if-necessary-or-explicit"))
-		s->prereleases = RESOLVE_PRE_IF_NECESSARY_OR_EXPLICIT;
-	else if (o && !strcmp(o, "allow"))
-		s->prereleases = RESOLVE_PRE_ALLOW;
-	o = opt_str(opts, "yanked");
-	if (o && !strcmp(o, "root-exact-pin"))
-		s->yanked = RESOLVE_YANKED_ROOT_EXACT_PIN;
-	o = opt_str(opts, "requires_python");
-	if (o && !strcmp(o, "lower-bound-only"))
-		s->requires_python = RESOLVE_RP_LOWER_BOUND_ONLY;
-	s->no_binary = str_array(s, json_object_get(opts, "no_binary"), &s->nno_binary);
-	s->only_binary = str_array(s, json_object_get(opts, "only_binary"), &s->nonly_binary);
+	if (!json_is_object(rt))
+		return bad(&j, "root", "expected an object");
+	if (!json_is_array(json_object_get(rt, "requirements")))
+		return bad(&j, "root.requirements", "expected an array of strings");
+	const char *rpy;
+	if (opt_string(rt, "requires_python", &rpy) < 0)
+		return bad(&j, "root.requires_python", "expected a string or null");
+	int r = str_array(s, &j, json_object_get(rt, "requirements"), "root.requirements", &s->reqs,
+			  &s->nreqs);
+	if (r >= 0)
+		r = str_array(s, &j, json_object_get(rt, "constraints"), "root.constraints", &s->cons,
+			      &s->ncons);
+	if (r >= 0)
+		r = load_options(s, &j, json_object_get(rt, "options"));
+	if (r < 0)
+		return r;
 
 	json_t *pkgs = json_object_get(root, "packages");
+	if (!json_is_object(pkgs))
+		return bad(&j, "packages", "expected an object");
 	s->npkgs = json_object_size(pkgs);
 	s->pkgs = ab_arena_zalloc(&s->arena, (s->npkgs ? s->npkgs : 1) * sizeof(*s->pkgs));
 	const char *name;
@@ -173,56 +410,29 @@ int scen_load(struct scen *s, const char *path, struct ab_err *err)
 	json_object_foreach(pkgs, name, vers)
 	{
 		struct scen_package *p = &s->pkgs[i++];
+		char where[512];
+		snprintf(where, sizeof(where), "packages.%.400s", name);
+		if (!json_is_object(vers))
+			return bad(&j, where, "expected an object of versions");
 		p->name = name;
 		p->n = json_object_size(vers);
 		p->vs = ab_arena_zalloc(&s->arena, (p->n ? p->n : 1) * sizeof(*p->vs));
 		const char *vk;
 		json_t *vo;
-		size_t j = 0;
+		size_t k = 0;
 		json_object_foreach(vers, vk, vo)
 		{
-			struct scen_version *v = &p->vs[j++];
+			struct scen_version *v = &p->vs[k++];
 			v->cand.version_str = vk;
-			v->requires = str_array(s, json_object_get(vo, "requires_dist"), &v->nrequires);
-			v->extras = str_array(s, json_object_get(vo, "provides_extras"), &v->nextras);
-			v->cand.requires_python = opt_str(vo, "requires_python");
-			json_t *y = json_object_get(vo, "yanked");
-			v->cand.yanked = json_is_string(y) || json_is_true(y);
-			json_t *fs = json_object_get(vo, "files");
-			if (!json_is_array(fs)) {
-				v->nfiles = 1;
-				v->files = ab_arena_zalloc(&s->arena, sizeof(*v->files));
-				v->files[0] = (struct scen_file){ true, "py3-none-any" };
-				continue;
-			}
-			v->nfiles = json_array_size(fs);
-			v->files = ab_arena_zalloc(&s->arena,
-						   (v->nfiles ? v->nfiles : 1) * sizeof(*v->files));
-			for (size_t k = 0; k < v->nfiles; k++) {
-				json_t *f = json_array_get(fs, k);
-				const char *kind = opt_str(f, "kind");
-				v->files[k].wheel = kind && !strcmp(kind, "wheel");
-				v->files[k].tags = opt_str(f, "tags") ? opt_str(f, "tags") : "";
-			}
+			snprintf(where, sizeof(where), "packages.%.200s.%.200s", name, vk);
+			r = load_version(s, &j, where, vo, v);
+			if (r < 0)
+				return r;
 		}
 	}
-
-	json_t *ex = json_object_get(root, "expected");
-	if (json_is_object(ex)) {
-		s->has_expected = true;
-		json_t *sat = json_object_get(ex, "satisfiable");
-		s->satisfiable = json_is_true(sat) ? 1 : json_is_false(sat) ? 0 : -1;
-		json_t *res = json_object_get(ex, "resolution");
-		s->resolution_null = !json_is_object(res);
-		if (!s->resolution_null)
-			load_resolution(s, res, &s->expected);
-		json_t *acc = json_object_get(ex, "acceptable");
-		s->nacceptable = json_is_array(acc) ? json_array_size(acc) : 0;
-		s->acceptable = ab_arena_zalloc(&s->arena, (s->nacceptable + 1) * sizeof(*s->acceptable));
-		for (size_t k = 0; k < s->nacceptable; k++)
-			load_resolution(s, json_array_get(acc, k), &s->acceptable[k]);
-		s->ambiguous = json_is_true(json_object_get(ex, "ambiguous"));
-	}
+	r = load_expected(s, &j, json_object_get(root, "expected"));
+	if (r < 0)
+		return r;
 	return scen_finish(s, err);
 }
 

@@ -193,10 +193,71 @@ static void canonical_name(void **state)
 	assert_int_equal(b.len, 0);
 }
 
+/* The parts API (split, then each part checked on its own, as the index
+ * client memoizes it) accepts exactly the names distfile_wheel_parse()
+ * accepts, for the same project. */
+static void parts(void **state)
+{
+	static const char *const names[] = {
+		"foo-1.0-py3-none-any.whl", "Foo.Bar_baz-01.0-py2.py3-none-any.whl",
+		"foo-1.0-007abc-py3-none-any.whl", "foo-1.0-0-py3-none-any.whl",
+		"_foo_-1.0-py3-none-any.whl", "\xc3\x91" "ame-1.0-py3-none-any.whl",
+		"torch-2.2.0+CU118-cp311-cp311-linux_x86_64.whl", "foo-1.0-py3-none-any.WHL",
+		"foo-1.0.whl", "foo-1.0-1-2-py3-none-any.whl", "foo__bar-1.0-py3-none-any.whl",
+		"-1.0-py3-none-any.whl", "foo#bar-1.0-py3-none-any.whl", "foo-1.x-py3-none-any.whl",
+		"foo-1.0-abc-py3-none-any.whl", "foo-1.0-py3--any.whl", "foo-1.0-2-none-any.whl",
+		"f\xff-1.0-py3-none-any.whl", "f\xc2\xa0-1.0-py3-none-any.whl",
+		"FOO-1.0-py3-none-any.whl", "foo.-1.0-py3-none-any.whl", "fo-o-1.0-py3-none-any.whl",
+		"foo-1.0--py3-none-any.whl", "foo-1.0-1-py3-none-any.whl",
+	};
+	static const char *const projects[] = { "foo", "foo-bar-baz", "-foo-", "\xc3\xb1" "ame",
+						"torch", "foo-", "fo" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct ab_str f = ab_str_from(names[i]);
+		struct distfile_wheel w;
+		bool whole = distfile_wheel_parse(f, &w, NULL) == 0;
+		struct distfile_wheel_parts pt;
+		bool split = distfile_wheel_split(f, &pt, NULL) == 0;
+		if (whole)
+			assert_true(split);
+		for (size_t k = 0; k < sizeof(projects) / sizeof(projects[0]); k++) {
+			bool want = whole && !strcmp(w.name, projects[k]);
+			bool got = split && distfile_wheel_name_is(pt.name, projects[k]);
+			if (got) {
+				struct pep440_version *v = NULL;
+				struct tag_set ts = TAG_SET_INIT;
+				got = pep440_version_parse(pt.version, &v, NULL) == 0 &&
+				      (!pt.has_build || distfile_wheel_build_ok(pt.build)) &&
+				      tags_parse(pt.tags, &ts, NULL) == 0;
+				if (got && want) {
+					assert_string_equal(v->str, w.version->str);
+					assert_int_equal(ts.n, w.tags.n);
+				}
+				pep440_version_free(v);
+				tag_set_release(&ts);
+			}
+			if (got != want)
+				fail_msg("'%s' as '%s': parts %d, whole %d", names[i],
+					 projects[k], got, want);
+		}
+		if (whole)
+			distfile_wheel_release(&w);
+	}
+	struct distfile_wheel_parts pt;
+	assert_int_equal(distfile_wheel_split(ab_str_from("a-1-7x-py3-none-any.whl"), &pt, NULL), 0);
+	assert_true(ab_str_eq_cstr(pt.name, "a") && ab_str_eq_cstr(pt.version, "1"));
+	assert_true(pt.has_build && ab_str_eq_cstr(pt.build, "7x"));
+	assert_true(ab_str_eq_cstr(pt.tags, "py3-none-any"));
+	struct ab_err err = AB_ERR_INIT;
+	assert_int_equal(distfile_wheel_split(ab_str_from("a-1.whl"), &pt, &err), -AB_E_PARSE);
+	assert_string_equal(err.msg.buf, "wheel filename 'a-1.whl' has too few '-' separated parts");
+	ab_err_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(wheel_ok), cmocka_unit_test(wheel_errors),
+		cmocka_unit_test(wheel_ok), cmocka_unit_test(wheel_errors), cmocka_unit_test(parts),
 		cmocka_unit_test(build_order), cmocka_unit_test(sdist),
 		cmocka_unit_test(canonical_name),
 	};

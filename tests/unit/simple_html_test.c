@@ -220,6 +220,71 @@ static void shared_hrefs_fast_equals_curl(void **state)
 	assert_true(n >= 400);
 }
 
+/* simple_url_resolve_memo() answers what simple_url_resolve() answers,
+ * whatever came before: every reference resolved twice in a row (the
+ * second from the memo) after every other, on each base, and every link of
+ * the shared pages in page order. */
+static bool memo_agrees(struct simple_url_memo *m, struct ab_arena *a, const char *base,
+			const char *ref, bool keep)
+{
+	const char *want = simple_url_resolve(a, base, ab_str_from(ref), keep, NULL);
+	const char *got = simple_url_resolve_memo(a, m, base, ab_str_from(ref), keep, NULL);
+	bool ok = want ? got && !strcmp(want, got) : !got;
+	if (!ok)
+		print_error("base '%s' ref '%s' keep %d: memo '%s', want '%s'\n", base, ref, keep,
+			    got ? got : "(null)", want ? want : "(null)");
+	return ok;
+}
+
+static void url_memo(void **state)
+{
+	static const char *bases[] = {
+		"file:///srv/simple/p/", "https://h.example:8443/simple/p/", "http://a/b/c/d;p?q",
+		"http://a", "http://a/b/../c/", "http://a/b#f/g", "file:///s/p/index.html",
+	};
+	static const char *prefixes[] = {
+		"", "a/", "../", "../../files/", "/g/", "./", "x/../", "a/./", "../../../../",
+		"http://a/b/", "https://f.example/d/", "file:///x/", "//g/", "g:h/", "%2e%2e/",
+		"x%2Fy/", "a b/", "x?q/", "#f/", "x/./../y/",
+	};
+	static const char *segs[] = {
+		"g", ".", "..", "g#s", "g#", "g?y", "x%zz", "x%41", "x y", "\xc3\xa9.whl",
+		"a#b#c", "", "p-1.0-py3-none-any.whl#sha256=AB12", "x#s/t?u", ".g", "g..",
+	};
+	int bad = 0;
+	char ref[256];
+	for (size_t b = 0; b < sizeof(bases) / sizeof(bases[0]); b++)
+		for (int keep = 0; keep < 2; keep++) {
+			struct ab_arena a = AB_ARENA_INIT;
+			struct simple_url_memo m = { 0 };
+			char *refs = ab_arena_alloc(&a, 256 * 20 * 16);
+			size_t n = 0;
+			for (size_t p = 0; p < sizeof(prefixes) / sizeof(prefixes[0]); p++)
+				for (size_t g = 0; g < sizeof(segs) / sizeof(segs[0]); g++) {
+					/* the memo keeps views into earlier references */
+					snprintf(ref, sizeof(ref), "%s%s", prefixes[p], segs[g]);
+					char *r = strcpy(refs + 256 * n++, ref);
+					bad += !memo_agrees(&m, &a, bases[b], r, keep);
+					bad += !memo_agrees(&m, &a, bases[b], r, keep);
+				}
+			ab_arena_release(&a);
+		}
+	assert_int_equal(bad, 0);
+	/* the links of the shared pages, in page order */
+	char dir[8192], base[8192];
+	snprintf(dir, sizeof(dir), "%.4000s/bench/large/simple", tu_shared_abs());
+	snprintf(base, sizeof(base), "file://%.4000s/p/", dir);
+	struct ab_buf hrefs = AB_BUF_INIT;
+	struct ab_arena a = AB_ARENA_INIT;
+	collect_hrefs(dir, &hrefs, &a);
+	struct simple_url_memo m = { 0 };
+	for (size_t off = 0; off < hrefs.len; off += strlen(hrefs.buf + off) + 1)
+		bad += !memo_agrees(&m, &a, base, hrefs.buf + off, true);
+	assert_int_equal(bad, 0);
+	ab_arena_release(&a);
+	ab_buf_release(&hrefs);
+}
+
 struct want {
 	const char *filename, *url, *sha256, *rp, *yanked_reason, *mdhash;
 	int yanked, has_md;
@@ -423,6 +488,7 @@ int main(void)
 		cmocka_unit_test(rfc3986_examples),
 		cmocka_unit_test(fast_path_edges),
 		cmocka_unit_test(shared_hrefs_fast_equals_curl),
+		cmocka_unit_test(url_memo),
 		cmocka_unit_test(table),
 		cmocka_unit_test(bad_page_url),
 		cmocka_unit_test(unescape),

@@ -405,12 +405,66 @@ static void property(void **state)
 	json_decref(root);
 }
 
+/* Copies share their cut versions: each outlives the range it was copied
+ * from (ASan sees a use after free otherwise), and copying onto itself is
+ * a no-op. vrange_between() and the one-sided bound tests. */
+static void copies_between_bounds(void **state)
+{
+	struct vrange a = VRANGE_INIT, b = VRANGE_INIT, c = VRANGE_INIT;
+	range_of(&a, ">=1.0,!=1.5,<2.0");
+	vrange_copy(&b, &a);
+	vrange_copy(&c, &b);
+	vrange_release(&a);
+	vrange_copy(&b, &b);
+	assert_format(&b, ">=1.0,!=1.5,<2.0");
+	vrange_release(&b);
+	assert_format(&c, ">=1.0,!=1.5,<2.0");
+	assert_true(has(&c, "1.4") && !has(&c, "1.5") && !has(&c, "2.0"));
+	vrange_exact(&a, c.iv[0].lo.v);
+	vrange_release(&c);
+	assert_format(&a, "==1.0");
+
+	struct pep440_version *lo = ver("1.0"), *hi = ver("2.0");
+	vrange_between(&a, lo, hi);
+	assert_true(has(&a, "1.0") && has(&a, "1.9.post1") && has(&a, "2.0rc1"));
+	assert_false(has(&a, "1.0rc1") || has(&a, "2.0") || has(&a, "0.9"));
+	vrange_between(&b, NULL, hi);
+	assert_true(has(&b, "0.1.dev0") && !has(&b, "2.0"));
+	vrange_between(&b, lo, NULL);
+	assert_true(has(&b, "99") && !has(&b, "0.9"));
+	vrange_between(&b, NULL, NULL);
+	assert_true(vrange_is_full(&b));
+	vrange_between(&b, hi, lo);
+	assert_true(vrange_is_empty(&b));
+
+	/* one interval: contains() is both bounds */
+	static const char *probes[] = { "0.9", "1.0rc1", "1.0", "1.5", "2.0.dev0", "2.0", "3" };
+	range_of(&c, ">1.0,<=2.0");
+	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		struct pep440_version *v = ver(probes[i]);
+		assert_int_equal(vrange_contains(&c, v),
+				 vrange_below_upper(&c, v) && vrange_above_lower(&c, v));
+		pep440_version_free(v);
+	}
+	struct pep440_version *v = ver("1.0.post1");
+	assert_true(vrange_below_upper(&c, v));
+	assert_false(vrange_above_lower(&c, v));
+	vrange_empty(&c);
+	assert_false(vrange_below_upper(&c, v) || vrange_above_lower(&c, v));
+	pep440_version_free(v);
+	pep440_version_free(lo);
+	pep440_version_free(hi);
+	vrange_release(&a);
+	vrange_release(&b);
+	vrange_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(table),	 cmocka_unit_test(arbitrary),
 		cmocka_unit_test(exact_and_ops), cmocka_unit_test(seams),
-		cmocka_unit_test(property),
+		cmocka_unit_test(property),	 cmocka_unit_test(copies_between_bounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
