@@ -1,7 +1,7 @@
 /* bundle.c - timestamp, app copy, tarball (see bundle.h). */
 #include "builder/bundle.h"
 
-#include <dirent.h>
+#include <dirent.h> /* IFTODT */
 #include <errno.h>
 #include <fcntl.h>
 #include <git2.h>
@@ -18,6 +18,7 @@
 #include "builder/cache.h"
 #include "builder/ignore.h"
 #include "formats/core/buf.h"
+#include "formats/core/fs.h"
 #include "formats/core/mem.h"
 
 /* Could app_dir be inside a git repository? A ".git" (directory or file)
@@ -165,83 +166,83 @@ out:
 	return r;
 }
 
-/* depth: components below the app root (for links that climb out). */
-static int copy_tree(struct ab_buf *src, struct ab_buf *dst, unsigned depth, struct ignore *ig,
-		     struct ab_err *err)
+struct copy {
+	struct ab_buf dst; /* dest + the entry's rel */
+	size_t dst_len;	   /* of dest */
+	struct ignore *ig;
+	struct ab_err *err;
+};
+
+/* Whether the relative link target t, in a directory `depth` components
+ * below the app root, stays inside the app. */
+static bool link_inside(const char *t, unsigned depth)
 {
-	if (mkdir(dst->buf, 0755) < 0 && errno != EEXIST)
-		return io_err(err, dst->buf, "create directory");
-	DIR *d = opendir(src->buf);
-	if (!d)
-		return io_err(err, src->buf, "read directory");
-	size_t sl = src->len, dl = dst->len;
-	struct dirent *e;
-	int r = 0;
-	while (r == 0 && (e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || skipped(e->d_name, !depth))
-			continue;
-		ab_buf_truncate(src, sl);
-		ab_buf_truncate(dst, dl);
-		ab_buf_addf(src, "/%s", e->d_name);
-		ab_buf_addf(dst, "/%s", e->d_name);
-		int ign = ignore_match(ig, src->buf, e->d_type, err); /* .gitignore, .appbuildignore */
-		if (ign != 0) {
-			r = ign < 0 ? ign : 0;
-			continue;
-		}
-		struct stat st;
-		if (lstat(src->buf, &st) < 0) {
-			r = io_err(err, src->buf, "stat");
-		} else if (S_ISDIR(st.st_mode)) {
-			r = copy_tree(src, dst, depth + 1, ig, err);
-		} else if (S_ISREG(st.st_mode)) {
-			r = copy_file(src->buf, dst->buf, st.st_mode, err);
-		} else if (S_ISLNK(st.st_mode)) {
-			char t[4096];
-			ssize_t n = readlink(src->buf, t, sizeof(t) - 1);
-			if (n < 0) {
-				r = io_err(err, src->buf, "read link");
-				continue;
-			}
-			t[n] = '\0';
-			/* a relative link may climb at most `depth` levels */
-			long level = (long)depth;
-			bool ok = t[0] != '/';
-			for (char *c = t; ok && *c;) {
-				char *s = strchr(c, '/');
-				size_t l = s ? (size_t)(s - c) : strlen(c);
-				if (l == 2 && c[0] == '.' && c[1] == '.')
-					ok = --level >= 0;
-				else if (l && !(l == 1 && c[0] == '.'))
-					level++;
-				c += l + (s != NULL);
-			}
-			if (!ok) {
-				struct ab_loc loc = { src->buf, 0, 0 };
-				r = ab_err_at(err, AB_E_INVALID, &loc,
-					      "symbolic link to '%s' points outside the app", t);
-			} else if (symlink(t, dst->buf) < 0) {
-				r = io_err(err, dst->buf, "create symlink");
-			}
-		}
-		/* sockets, fifos, devices: not app content */
+	long level = (long)depth;
+	bool ok = t[0] != '/';
+	for (const char *c = t; ok && *c;) {
+		const char *s = strchr(c, '/');
+		size_t l = s ? (size_t)(s - c) : strlen(c);
+		if (l == 2 && c[0] == '.' && c[1] == '.')
+			ok = --level >= 0;
+		else if (l && !(l == 1 && c[0] == '.'))
+			level++;
+		c += l + (s != NULL);
 	}
-	closedir(d);
-	ab_buf_truncate(src, sl);
-	ab_buf_truncate(dst, dl);
-	return r;
+	return ok;
+}
+
+static int copy_entry(const struct ab_walk_entry *e, void *ctx)
+{
+	struct copy *c = ctx;
+	struct ab_err *err = c->err;
+	const struct stat *st = e->st;
+	unsigned depth = 0; /* of the directory holding e, below the app root */
+	for (const char *s = e->rel + 1; (s = strchr(s, '/')); s++)
+		depth++;
+	if (skipped(e->name, !depth))
+		return AB_WALK_PRUNE;
+	/* .gitignore, .appbuildignore */
+	int ign = ignore_match(c->ig, e->path, IFTODT(st->st_mode), err);
+	if (ign != 0)
+		return ign < 0 ? ign : AB_WALK_PRUNE;
+	ab_buf_truncate(&c->dst, c->dst_len);
+	ab_buf_adds(&c->dst, e->rel);
+	if (S_ISDIR(st->st_mode)) {
+		if (mkdir(c->dst.buf, 0755) < 0 && errno != EEXIST)
+			return io_err(err, c->dst.buf, "create directory");
+	} else if (S_ISREG(st->st_mode)) {
+		return copy_file(e->path, c->dst.buf, st->st_mode, err);
+	} else if (S_ISLNK(st->st_mode)) {
+		char t[4096];
+		ssize_t n = readlink(e->path, t, sizeof(t) - 1);
+		if (n < 0)
+			return io_err(err, e->path, "read link");
+		t[n] = '\0';
+		/* a relative link may climb at most `depth` levels */
+		if (!link_inside(t, depth)) {
+			struct ab_loc loc = { e->path, 0, 0 };
+			return ab_err_at(err, AB_E_INVALID, &loc,
+					 "symbolic link to '%s' points outside the app", t);
+		}
+		if (symlink(t, c->dst.buf) < 0)
+			return io_err(err, c->dst.buf, "create symlink");
+	}
+	/* sockets, fifos, devices: not app content */
+	return 0;
 }
 
 int bundle_copy_app(const char *app_dir, const char *dest, struct ab_err *err)
 {
-	struct ab_buf s = AB_BUF_INIT, d = AB_BUF_INIT;
-	ab_buf_adds(&s, app_dir);
-	ab_buf_adds(&d, dest);
-	struct ignore *ig = ignore_new(app_dir);
-	int r = copy_tree(&s, &d, 0, ig, err);
-	ignore_free(ig);
-	ab_buf_release(&s);
-	ab_buf_release(&d);
+	struct copy c = { AB_BUF_INIT, 0, ignore_new(app_dir), err };
+	ab_buf_adds(&c.dst, dest);
+	c.dst_len = c.dst.len;
+	int r = 0;
+	if (mkdir(dest, 0755) < 0 && errno != EEXIST)
+		r = io_err(err, dest, "create directory");
+	if (r == 0)
+		r = ab_walk(app_dir, 0, copy_entry, &c, err);
+	ignore_free(c.ig);
+	ab_buf_release(&c.dst);
 	return r;
 }
 

@@ -1,6 +1,4 @@
 /* elfscan.c - DT_NEEDED sonames of the ELF files of a tree (see elfscan.h). */
-#include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
@@ -12,7 +10,7 @@
 #include <unistd.h>
 
 #include "builder/elfscan.h"
-#include "formats/core/buf.h"
+#include "formats/core/fs.h"
 #include "formats/core/mem.h"
 #include "formats/extmap.h"
 
@@ -113,14 +111,13 @@ struct need {
 };
 
 struct walk {
-	struct ab_buf path; /* root + "/" + the current relative path */
-	size_t root_len;
 	char **base;	    /* base names of every file and link (owned) */
 	size_t nbase, capbase;
 	char **files;	    /* relative paths of the ELF files (owned) */
 	size_t nfiles, capfiles;
 	struct need *needs;
 	size_t nneeds, capneeds;
+	struct ab_err *err;
 };
 
 static pthread_once_t elf_once = PTHREAD_ONCE_INIT;
@@ -137,10 +134,10 @@ static bool has_suffix(const char *s, const char *suf)
 	return n >= m && !memcmp(s + n - m, suf, m);
 }
 
-/* The DT_NEEDED entries of the ELF file open on fd (its path in w->path). */
-static int read_needed(struct walk *w, int fd, struct ab_err *err)
+/* The DT_NEEDED entries of the ELF file open on fd (rel: its path below the
+ * root). */
+static int read_needed(struct walk *w, int fd, const char *rel, struct ab_err *err)
 {
-	const char *rel = w->path.buf + w->root_len + 1;
 	Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	int r = 0;
 	if (!e || elf_kind(e) != ELF_K_ELF) {
@@ -180,61 +177,36 @@ out:
 	return r;
 }
 
-static int scan_file(struct walk *w, struct ab_err *err)
+static int scan_file(struct walk *w, const char *path, const char *rel, struct ab_err *err)
 {
-	int fd = open(w->path.buf, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return ab_err_set(err, AB_E_IO, "cannot open '%s': %s", w->path.buf,
-				  strerror(errno));
+		return ab_io_fail(err, path, "open");
 	unsigned char magic[4];
 	int r = 0;
 	ssize_t got = pread(fd, magic, sizeof(magic), 0);
 	if (got == 4 && !memcmp(magic, ELFMAG, SELFMAG))
-		r = read_needed(w, fd, err);
+		r = read_needed(w, fd, rel, err);
 	else if (got < 0)
-		r = ab_err_set(err, AB_E_IO, "cannot read '%s': %s", w->path.buf,
-			       strerror(errno));
+		r = ab_io_fail(err, path, "read");
 	close(fd);
 	return r;
 }
 
-static int walk_dir(struct walk *w, struct ab_err *err)
+static int visit(const struct ab_walk_entry *e, void *ctx)
 {
-	DIR *d = opendir(w->path.buf);
-	if (!d)
-		return ab_err_set(err, AB_E_IO, "cannot open directory '%s': %s", w->path.buf,
-				  strerror(errno));
-	size_t len = w->path.len;
-	int r = 0;
-	struct dirent *de;
-	while (r >= 0 && (de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		ab_buf_truncate(&w->path, len);
-		ab_buf_addf(&w->path, "/%s", de->d_name);
-		struct stat st;
-		if (lstat(w->path.buf, &st) < 0) {
-			r = ab_err_set(err, AB_E_IO, "cannot stat '%s': %s", w->path.buf,
-				       strerror(errno));
-			break;
-		}
-		if (S_ISDIR(st.st_mode)) {
-			r = walk_dir(w, err);
-			continue;
-		}
-		if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
-			continue;
-		AB_GROW(w->base, w->capbase, w->nbase + 1);
-		w->base[w->nbase++] = ab_xstrdup(de->d_name);
-		/* the bulk of an environment is Python source and bytecode:
-		 * skip it unread */
-		if (S_ISREG(st.st_mode) && st.st_size >= 4 && !has_suffix(de->d_name, ".py") &&
-		    !has_suffix(de->d_name, ".pyc"))
-			r = scan_file(w, err);
-	}
-	ab_buf_truncate(&w->path, len);
-	closedir(d);
-	return r;
+	struct walk *w = ctx;
+	const struct stat *st = e->st;
+	if (!S_ISREG(st->st_mode) && !S_ISLNK(st->st_mode))
+		return 0;
+	AB_GROW(w->base, w->capbase, w->nbase + 1);
+	w->base[w->nbase++] = ab_xstrdup(e->name);
+	/* the bulk of an environment is Python source and bytecode: skip it
+	 * unread */
+	if (S_ISREG(st->st_mode) && st->st_size >= 4 && !has_suffix(e->name, ".py") &&
+	    !has_suffix(e->name, ".pyc"))
+		return scan_file(w, e->path, e->rel + 1, w->err);
+	return 0;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -287,17 +259,12 @@ static void group(struct walk *w, struct elfscan *s)
 int elfscan_tree(const char *root, struct elfscan *s, struct ab_err *err)
 {
 	struct walk w;
-	int r;
 	memset(&w, 0, sizeof(w));
-	w.path = (struct ab_buf)AB_BUF_INIT;
+	w.err = err;
 	pthread_once(&elf_once, elf_init);
 	if (!elf_ok)
 		return ab_err_set(err, AB_E_INTERNAL, "libelf: %s", elf_errmsg(-1));
-	ab_buf_adds(&w.path, root);
-	while (w.path.len > 1 && w.path.buf[w.path.len - 1] == '/')
-		ab_buf_truncate(&w.path, w.path.len - 1);
-	w.root_len = w.path.len;
-	r = walk_dir(&w, err);
+	int r = ab_walk(root, 0, visit, &w, err);
 	if (r >= 0) {
 		group(&w, s);
 		s->nelf = w.nfiles;
@@ -311,7 +278,6 @@ int elfscan_tree(const char *root, struct elfscan *s, struct ab_err *err)
 	free(w.base);
 	free(w.files);
 	free(w.needs);
-	ab_buf_release(&w.path);
 	return r;
 }
 

@@ -3,7 +3,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -22,6 +21,7 @@
 #include "builder/cache.h"
 #include "builder/install_int.h"
 #include "formats/core/arena.h"
+#include "formats/core/fs.h"
 #include "formats/core/mem.h"
 #include "formats/distfile.h"
 #include "formats/lazy/lazy.h"
@@ -88,31 +88,20 @@ int install_mkdir_parent(char *path, struct ab_err *err)
 	return mkdirs(path, (size_t)(slash - path), err);
 }
 
-/* rm -rf; errors are ignored (best effort cleanup). */
+static int remove_entry(const struct ab_walk_entry *e, void *ctx)
+{
+	if (!S_ISDIR(e->st->st_mode))
+		unlink(e->path);
+	else if (e->post)
+		rmdir(e->path);
+	return 0;
+}
+
+/* rm -rf of a staging directory; errors are ignored (best effort cleanup). */
 static void remove_tree(const char *path)
 {
-	struct stat st;
-	if (lstat(path, &st) < 0)
-		return;
-	if (S_ISDIR(st.st_mode)) {
-		DIR *d = opendir(path);
-		if (d) {
-			struct dirent *e;
-			struct ab_buf p = AB_BUF_INIT;
-			while ((e = readdir(d))) {
-				if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-					continue;
-				ab_buf_reset(&p);
-				ab_buf_addf(&p, "%s/%s", path, e->d_name);
-				remove_tree(p.buf);
-			}
-			ab_buf_release(&p);
-			closedir(d);
-		}
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
+	ab_walk(path, AB_WALK_POST, remove_entry, NULL, NULL);
+	rmdir(path);
 }
 
 int install_write_file(const char *path, const void *data, size_t n, mode_t mode,

@@ -17,7 +17,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -27,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "formats/core/fs.h"
 #include "formats/core/mem.h"
 #include "formats/lazy/lazy.h"
 
@@ -182,6 +182,7 @@ struct tree {
 	struct node *links; /* symlinks, in walk order; appended after the rest */
 	size_t nlinks, links_cap;
 	uint64_t installed_kib;
+	struct ab_err *err; /* the walk's */
 };
 
 static void tree_release(struct tree *t)
@@ -193,120 +194,66 @@ static void tree_release(struct tree *t)
 	free(t->n);
 }
 
+/* ab_io_fail's error, also located at the file (the walk's: AB_WALK_LOCATE) */
 static int io_err(struct ab_err *err, const char *path, const char *what)
 {
-	int r = ab_err_set(err, AB_E_IO, "cannot %s '%s': %s", what, path, strerror(errno));
-	if (err && !err->file)
-		err->file = ab_xstrdup(path);
+	int r = ab_io_fail(err, path, what);
+	ab_err_locate(err, path, 0, 0);
 	return r;
-}
-
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Reads the names in `dir`, sorted by strcmp (the caller frees them). */
-static int read_sorted(const char *dir, char ***out, size_t *n, struct ab_err *err)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	size_t cap = 0;
-
-	*out = NULL;
-	*n = 0;
-	if (!d)
-		return io_err(err, dir, "open directory");
-	for (;;) {
-		errno = 0;
-		de = readdir(d);
-		if (!de)
-			break;
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		AB_GROW(*out, cap, *n + 1);
-		(*out)[(*n)++] = ab_xstrdup(de->d_name);
-	}
-	int e = errno;
-	closedir(d);
-	if (e) {
-		errno = e;
-		return io_err(err, dir, "read directory");
-	}
-	if (*n)
-		qsort(*out, *n, sizeof(**out), name_cmp);
-	return 0;
 }
 
 /* dpkg-deb's order (src/deb/build.c): a pre-order walk with each
- * directory's entries sorted by name, symlinks held back to the end so
- * that they never precede their targets. */
-static int walk(struct tree *t, struct ab_buf *full, size_t root_len, struct ab_err *err)
+ * directory's entries sorted by name (ab_walk's), symlinks held back to the
+ * end so that they never precede their targets. */
+static int visit(const struct ab_walk_entry *e, void *ctx)
 {
-	size_t base = full->len, nnames = 0;
-	char **names = NULL;
-	int r = read_sorted(full->buf, &names, &nnames, err);
-
-	for (size_t i = 0; r == 0 && i < nnames; i++) {
-		ab_buf_truncate(full, base);
-		ab_buf_addf(full, "/%s", names[i]);
-		struct stat st;
-		if (lstat(full->buf, &st) < 0) {
-			r = io_err(err, full->buf, "stat");
-			break;
+	struct tree *t = ctx;
+	const struct stat *st = e->st;
+	struct node n = { NULL, st->st_mode & S_IFMT, 0, 0, NULL, false };
+	if (S_ISDIR(st->st_mode)) {
+		n.perm = 0755;
+		t->installed_kib += 1;
+	} else if (S_ISREG(st->st_mode)) {
+		/* lintian non-standard-file-perm: executable by all or none */
+		n.perm = (st->st_mode & 0111) ? 0755 : 0644;
+		n.size = (uint64_t)st->st_size;
+		t->installed_kib += (n.size + 1023) / 1024;
+	} else if (S_ISLNK(st->st_mode)) {
+		size_t cap = (size_t)st->st_size + 1;
+		char *buf = ab_xmalloc(cap);
+		ssize_t len = readlink(e->path, buf, cap);
+		if (len < 0 || (size_t)len >= cap) {
+			free(buf);
+			if (len < 0)
+				return io_err(t->err, e->path, "read link");
+			return ab_err_set(t->err, AB_E_IO, "symlink '%s' changed while reading",
+					  e->path);
 		}
-		struct node n = { NULL, st.st_mode & S_IFMT, 0, 0, NULL, false };
-		if (S_ISDIR(st.st_mode)) {
-			n.perm = 0755;
-			t->installed_kib += 1;
-		} else if (S_ISREG(st.st_mode)) {
-			/* lintian non-standard-file-perm: executable by all or none */
-			n.perm = (st.st_mode & 0111) ? 0755 : 0644;
-			n.size = (uint64_t)st.st_size;
-			t->installed_kib += (n.size + 1023) / 1024;
-		} else if (S_ISLNK(st.st_mode)) {
-			size_t cap = (size_t)st.st_size + 1;
-			char *buf = ab_xmalloc(cap);
-			ssize_t len = readlink(full->buf, buf, cap);
-			if (len < 0 || (size_t)len >= cap) {
-				free(buf);
-				r = len < 0 ? io_err(err, full->buf, "read link")
-					    : ab_err_set(err, AB_E_IO, "symlink '%s' changed while reading",
-							 full->buf);
-				break;
-			}
-			buf[len] = '\0';
-			n.link = buf;
-			n.perm = 0777;
-			t->installed_kib += ((uint64_t)len + 1023) / 1024;
-		} else {
-			r = ab_err_set(err, AB_E_UNSUPPORTED,
-				       "'%s' is not a regular file, directory or symlink: a package "
-				       "cannot hold it",
-				       full->buf);
-			break;
-		}
-		n.path = ab_xstrdup(full->buf + root_len + 1);
-		if (n.link) {
-			AB_GROW(t->links, t->links_cap, t->nlinks + 1);
-			t->links[t->nlinks++] = n;
-		} else {
-			AB_GROW(t->n, t->cap, t->len + 1);
-			t->n[t->len++] = n;
-		}
-		if (S_ISDIR(st.st_mode))
-			r = walk(t, full, root_len, err);
+		buf[len] = '\0';
+		n.link = buf;
+		n.perm = 0777;
+		t->installed_kib += ((uint64_t)len + 1023) / 1024;
+	} else {
+		return ab_err_set(t->err, AB_E_UNSUPPORTED,
+				  "'%s' is not a regular file, directory or symlink: a package "
+				  "cannot hold it",
+				  e->path);
 	}
-	for (size_t i = 0; i < nnames; i++)
-		free(names[i]);
-	free(names);
-	ab_buf_truncate(full, base);
-	return r;
+	n.path = ab_xstrdup(e->rel + 1);
+	if (n.link) {
+		AB_GROW(t->links, t->links_cap, t->nlinks + 1);
+		t->links[t->nlinks++] = n;
+	} else {
+		AB_GROW(t->n, t->cap, t->len + 1);
+		t->n[t->len++] = n;
+	}
+	return 0;
 }
 
-static int walk_tree(struct tree *t, struct ab_buf *root, struct ab_err *err)
+static int walk_tree(struct tree *t, const char *root, struct ab_err *err)
 {
-	int r = walk(t, root, root->len, err);
+	t->err = err;
+	int r = ab_walk(root, AB_WALK_LOCATE, visit, t, err);
 	/* the symlinks go last, and the tree owns them through t->n */
 	if (t->nlinks) {
 		AB_GROW(t->n, t->cap, t->len + t->nlinks);
@@ -713,7 +660,7 @@ static int conffiles_mark(struct tree *t, const struct deb_spec *spec, struct ab
 
 int deb_write(const struct deb_spec *spec, const char *out_path, struct ab_err *err)
 {
-	struct tree t = { NULL, 0, 0, NULL, 0, 0, 0 };
+	struct tree t = { NULL, 0, 0, NULL, 0, 0, 0, NULL };
 	struct ab_buf full = AB_BUF_INIT, control = AB_BUF_INIT, md5sums = AB_BUF_INIT,
 		      conffiles = AB_BUF_INIT, ctar = AB_BUF_INIT, tmp = AB_BUF_INIT;
 	struct tarw w = { NULL, 0 };
@@ -743,7 +690,7 @@ int deb_write(const struct deb_spec *spec, const char *out_path, struct ab_err *
 	ab_buf_adds(&full, spec->root);
 	while (full.len > 1 && full.buf[full.len - 1] == '/')
 		ab_buf_truncate(&full, full.len - 1);
-	r = walk_tree(&t, &full, err);
+	r = walk_tree(&t, full.buf, err);
 	if (r < 0)
 		goto out;
 	r = conffiles_mark(&t, spec, &conffiles, err);

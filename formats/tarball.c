@@ -3,7 +3,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -16,6 +15,7 @@
 #include <zlib.h>
 
 #include "formats/core/buf.h"
+#include "formats/core/fs.h"
 #include "formats/core/mem.h"
 #include "formats/lazy/lazy.h"
 
@@ -111,6 +111,7 @@ struct ent {
 struct ents {
 	struct ent *v;
 	size_t n, cap;
+	struct ab_err *err; /* collect_disk's */
 };
 
 static void ent_add(struct ents *es, char *rel, enum ent_kind kind, mode_t mode, int64_t size,
@@ -143,39 +144,18 @@ static int cmp_ent(const void *pa, const void *pb)
 	return a->mem < b->mem ? -1 : a->mem > b->mem;
 }
 
-/* The tree under w->src (rel: w->src past root's length), recursively. */
-static int collect_disk(struct walk *w, struct ents *es, size_t rootlen, struct ab_err *err)
+/* One entry of the tree (the walk's order does not matter: collect sorts). */
+static int collect_disk(const struct ab_walk_entry *e, void *ctx)
 {
-	DIR *d = opendir(w->src.buf);
-	if (!d)
-		return io_err(err, w->src.buf, "read directory");
-	size_t slen = w->src.len;
-	struct dirent *de;
-	int r = 0;
-	while (r == 0 && (de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		ab_buf_truncate(&w->src, slen);
-		ab_buf_addf(&w->src, "/%s", de->d_name);
-		struct stat st;
-		if (lstat(w->src.buf, &st) < 0) {
-			r = io_err(err, w->src.buf, "stat");
-			break;
-		}
-		if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
-			struct ab_loc loc = { w->src.buf, 0, 0 };
-			r = ab_err_at(err, AB_E_UNSUPPORTED, &loc,
-				      "cannot archive a device, fifo or socket");
-			break;
-		}
-		ent_add(es, ab_xstrdup(w->src.buf + rootlen + 1), ENT_DISK, st.st_mode,
-			(int64_t)st.st_size, 0);
-		if (S_ISDIR(st.st_mode))
-			r = collect_disk(w, es, rootlen, err);
+	struct ents *es = ctx;
+	mode_t m = e->st->st_mode;
+	if (!S_ISDIR(m) && !S_ISREG(m) && !S_ISLNK(m)) {
+		struct ab_loc loc = { e->path, 0, 0 };
+		return ab_err_at(es->err, AB_E_UNSUPPORTED, &loc,
+				 "cannot archive a device, fifo or socket");
 	}
-	closedir(d);
-	ab_buf_truncate(&w->src, slen);
-	return r;
+	ent_add(es, ab_xstrdup(e->rel + 1), ENT_DISK, m, (int64_t)e->st->st_size, 0);
+	return 0;
 }
 
 /* Every entry: root, the tree, the memory files and their directories;
@@ -183,9 +163,9 @@ static int collect_disk(struct walk *w, struct ents *es, size_t rootlen, struct 
 static int collect(struct walk *w, struct ents *es, struct ab_err *err)
 {
 	const struct tarball_opts *o = w->o;
-	size_t rootlen = w->src.len;
 	ent_add(es, ab_xstrdup(""), ENT_DISK, S_IFDIR | 0755, 0, 0);
-	int r = collect_disk(w, es, rootlen, err);
+	es->err = err;
+	int r = ab_walk(w->src.buf, 0, collect_disk, es, err);
 	struct ab_buf pd = AB_BUF_INIT; /* the previous memory file's directory */
 	for (size_t i = 0; r == 0 && i < o->nmem; i++) {
 		const char *p = o->mem[i].path;
@@ -833,7 +813,7 @@ int tarball_write(const char *root, const char *out_path, const struct tarball_o
 {
 	struct walk w = { NULL, NULL, o, AB_BUF_INIT, AB_BUF_INIT, NULL, 0, NULL, NULL };
 	struct ab_buf tmp = AB_BUF_INIT;
-	struct ents es = { NULL, 0, 0 };
+	struct ents es = { NULL, 0, 0, NULL };
 	struct gz gz;
 	int fd = -1, r = 0;
 

@@ -97,6 +97,15 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The walk's own I/O error at w->path. */
+static int fail(struct walk *w, const char *what)
+{
+	int r = ab_io_fail(w->err, w->path.buf, what);
+	if (w->flags & AB_WALK_LOCATE)
+		ab_err_locate(w->err, w->path.buf, 0, 0);
+	return r;
+}
+
 /* Why not nftw(3): it visits in readdir order, which differs between file
  * systems and even between two copies of one tree, and %files lists, hard
  * link choices and maintainer scripts made from a walk must not. */
@@ -104,26 +113,29 @@ static int walk_dir(struct walk *w)
 {
 	DIR *d = opendir(w->path.buf);
 	if (!d)
-		return ab_io_fail(w->err, w->path.buf, "open directory");
+		return fail(w, "open directory");
 	char **names = NULL;
 	size_t n = 0, cap = 0, base = w->path.len;
 	struct dirent *de;
-	while ((de = readdir(d))) {
+	int r = 0;
+	/* a read error must not pass for the end: the package would lack files */
+	while (errno = 0, (de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		AB_GROW(names, cap, n + 1);
 		names[n++] = ab_xstrdup(de->d_name);
 	}
+	if (errno)
+		r = fail(w, "read directory");
 	closedir(d);
-	if (n)
+	if (n && r == 0)
 		qsort(names, n, sizeof(*names), name_cmp);
-	int r = 0;
 	for (size_t i = 0; i < n && r >= 0; i++) {
 		ab_buf_truncate(&w->path, base);
 		ab_buf_addf(&w->path, "/%s", names[i]);
 		struct stat st;
 		if (lstat(w->path.buf, &st) < 0) {
-			r = ab_io_fail(w->err, w->path.buf, "stat");
+			r = fail(w, "stat");
 			break;
 		}
 		struct ab_walk_entry e = { w->path.buf, w->path.buf + w->root_len,

@@ -44,6 +44,10 @@ enum ab_walk_flags {
 	/* Call again for each directory after its contents (post = true),
 	 * e.g. to set its time or remove it once empty. */
 	AB_WALK_POST = 1 << 0,
+	/* The walk's own errors also set err->file to the path (as
+	 * ab_err_locate does), for writers whose I/O errors always carry
+	 * their file. */
+	AB_WALK_LOCATE = 1 << 1,
 };
 
 /* A callback's answer on a directory's first call: do not go into it (and
@@ -63,7 +67,7 @@ enum ab_walk_flags {
  * fn returns 0 to go on, AB_WALK_PRUNE (see above), or a negative -AB_E_*
  * (having set err) to stop: ab_walk() returns it. Returns 0, that, or
  * -AB_E_IO (err set): "cannot open directory 'PATH': ..." (root included),
- * "cannot stat 'PATH': ...". */
+ * "cannot read directory 'PATH': ...", "cannot stat 'PATH': ...". */
 int ab_walk(const char *root, unsigned flags,
 	    int (*fn)(const struct ab_walk_entry *e, void *ctx), void *ctx, struct ab_err *err);
 

@@ -148,7 +148,14 @@ static void walk_stops_and_fails(void **state)
 		assert_int_equal(ab_walk(root.buf, 0, record, &s2, &err), -AB_E_IO);
 		assert_int_equal(err.code, AB_E_IO);
 		assert_string_equal(err.msg.buf, want.buf);
+		assert_null(err.file);
 		assert_int_equal(s2.log.len, 0);
+		ab_err_release(&err);
+		/* AB_WALK_LOCATE: the same error, at the path */
+		assert_int_equal(ab_walk(root.buf, AB_WALK_LOCATE, record, &s2, &err), -AB_E_IO);
+		assert_string_equal(err.msg.buf, want.buf);
+		assert_non_null(err.file);
+		assert_string_equal(err.file, root.buf);
 		ab_err_release(&err);
 	}
 
