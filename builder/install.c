@@ -104,28 +104,32 @@ static void remove_tree(const char *path)
 	rmdir(path);
 }
 
+/* All of data[0..n) to fd (`path` for the message). */
+static int write_all(int fd, const void *data, size_t n, const char *path, struct ab_err *err)
+{
+	const char *p = data;
+	while (n) {
+		ssize_t k = write(fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return install_io_err(err, path, "write");
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
 int install_write_file(const char *path, const void *data, size_t n, mode_t mode,
 		      struct ab_err *err)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		return install_io_err(err, path, "create file");
-	const char *p = data;
-	while (n) {
-		ssize_t k = write(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			int r = install_io_err(err, path, "write");
-			close(fd);
-			return r;
-		}
-		p += k;
-		n -= (size_t)k;
-	}
-	if (close(fd) < 0)
-		return install_io_err(err, path, "write");
-	return 0;
+	int r = write_all(fd, data, n, path, err);
+	if (close(fd) < 0 && r == 0)
+		r = install_io_err(err, path, "write");
+	return r;
 }
 
 /* ------------------------------------------------------------------ */
@@ -347,86 +351,108 @@ static int cmp_row_ptr(const void *a, const void *b)
 	return cmp_path(x->path, y->path);
 }
 
-/* Pass 1: list the members, read WHEEL, RECORD, entry_points.txt. */
-static int scan(struct job *j, struct ab_err *err)
+/* The one reader of a wheel's members, in zip order: each entry goes to
+ * `fn` (with `ctx`), which reads or skips its data; the first error stops
+ * the walk. Both passes read through here, so a zip the reader rejects
+ * fails with the same message in either. */
+static int each_member(struct job *j,
+		       int (*fn)(struct job *j, struct archive *a, struct archive_entry *e,
+				 const char *name, void *ctx, struct ab_err *err),
+		       void *ctx, struct ab_err *err)
 {
 	struct archive *a = NULL;
 	struct archive_entry *e;
 	int r = arc_open(j, &a, err);
-	if (r < 0)
-		return r;
-	for (;;) {
+	while (r == 0) {
 		int h = archive_read_next_header(a, &e);
 		if (h == ARCHIVE_EOF)
 			break;
 		if (h != ARCHIVE_OK && h != ARCHIVE_WARN) {
 			r = werr(j, err, AB_E_PARSE, "not a valid zip file: %s",
 				 archive_error_string(a));
-			goto out;
+			break;
 		}
 		const char *name = entry_name(e);
-		if (!name) {
+		if (!name)
 			r = werr(j, err, AB_E_PARSE, "member name is not valid UTF-8");
-			goto out;
-		}
-		r = check_name(j, name, err);
-		if (r < 0)
-			goto out;
-		mode_t type = archive_entry_filetype(e);
-		size_t len = strlen(name);
-		bool dir = type == AE_IFDIR || name[len - 1] == '/';
-		if (!dir && type != AE_IFREG) {
-			const char *target = archive_entry_symlink(e);
-			if (type == AE_IFLNK && target &&
-			    (target[0] == '/' || strstr(target, "..")))
-				r = werr(j, err, AB_E_INVALID,
-					 "symbolic link '%s' -> '%s' points outside the wheel", name,
-					 target);
-			else
-				r = werr(j, err, AB_E_INVALID,
-					 "'%s' in the wheel is not a regular file", name);
-			goto out;
-		}
-		if (archive_entry_hardlink(e)) {
-			r = werr(j, err, AB_E_INVALID, "'%s' in the wheel is a hard link", name);
-			goto out;
-		}
-		AB_GROW(j->m, j->mcap, j->nm + 1);
-		struct member *m = &j->m[j->nm++];
-		m->name = ab_arena_strdup(&j->arena, name);
-		m->dir = dir;
-		m->size = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
-		m->exec = (archive_entry_perm(e) & 0111) != 0;
-		m->row = NULL;
-		if (!dir && m->size > MAX_MEMBER) {
-			r = werr(j, err, AB_E_INVALID, "'%s' declares %lld bytes", name,
-				 (long long)m->size);
-			goto out;
-		}
-		/* top-level <x>.dist-info/{WHEEL,RECORD,entry_points.txt,METADATA} */
-		const char *slash = strchr(name, '/');
-		struct ab_buf *want = NULL;
-		if (slash && slash - name > 10 && !strncmp(slash - 10, ".dist-info", 10) &&
-		    !strchr(slash + 1, '/')) {
-			if (!strcmp(slash + 1, "WHEEL"))
-				want = &j->wheel_txt;
-			else if (!strcmp(slash + 1, "RECORD"))
-				want = &j->record_txt;
-			else if (!strcmp(slash + 1, "entry_points.txt"))
-				want = &j->ep_txt;
-			else if (!strcmp(slash + 1, "METADATA"))
-				ab_buf_adds(&j->metadata_seen, name);
-		}
-		if (want) {
-			ab_buf_reset(want);
-			r = read_small(j, a, name, want, err);
-			if (r < 0)
-				goto out;
-		}
+		else
+			r = fn(j, a, e, name, ctx, err);
 	}
-out:
 	archive_read_free(a);
 	return r;
+}
+
+/* Pass 1, per member: its name and type checked, the member listed;
+ * WHEEL, RECORD, entry_points.txt read, METADATA noted. The other members'
+ * data is not read (the seekable reader skips it without inflating). */
+static int list_member(struct job *j, struct archive *a, struct archive_entry *e, const char *name,
+		       void *ctx, struct ab_err *err)
+{
+	int r = check_name(j, name, err);
+	if (r < 0)
+		return r;
+	mode_t type = archive_entry_filetype(e);
+	size_t len = strlen(name);
+	bool dir = type == AE_IFDIR || name[len - 1] == '/';
+	if (!dir && type != AE_IFREG) {
+		const char *target = archive_entry_symlink(e);
+		if (type == AE_IFLNK && target && (target[0] == '/' || strstr(target, "..")))
+			return werr(j, err, AB_E_INVALID,
+				    "symbolic link '%s' -> '%s' points outside the wheel", name,
+				    target);
+		return werr(j, err, AB_E_INVALID, "'%s' in the wheel is not a regular file", name);
+	}
+	if (archive_entry_hardlink(e))
+		return werr(j, err, AB_E_INVALID, "'%s' in the wheel is a hard link", name);
+	AB_GROW(j->m, j->mcap, j->nm + 1);
+	struct member *m = &j->m[j->nm++];
+	m->name = ab_arena_strdup(&j->arena, name);
+	m->dir = dir;
+	m->size = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
+	m->exec = (archive_entry_perm(e) & 0111) != 0;
+	m->row = NULL;
+	if (!dir && m->size > MAX_MEMBER)
+		return werr(j, err, AB_E_INVALID, "'%s' declares %lld bytes", name,
+			    (long long)m->size);
+	/* top-level <x>.dist-info/{WHEEL,RECORD,entry_points.txt,METADATA} */
+	const char *slash = strchr(name, '/');
+	struct ab_buf *want = NULL;
+	if (slash && slash - name > 10 && !strncmp(slash - 10, ".dist-info", 10) &&
+	    !strchr(slash + 1, '/')) {
+		if (!strcmp(slash + 1, "WHEEL"))
+			want = &j->wheel_txt;
+		else if (!strcmp(slash + 1, "RECORD"))
+			want = &j->record_txt;
+		else if (!strcmp(slash + 1, "entry_points.txt"))
+			want = &j->ep_txt;
+		else if (!strcmp(slash + 1, "METADATA"))
+			ab_buf_adds(&j->metadata_seen, name);
+	}
+	if (!want)
+		return 0;
+	ab_buf_reset(want);
+	return read_small(j, a, name, want, err);
+}
+
+/* Pass 1: list the members, read WHEEL, RECORD, entry_points.txt. Pass 2
+ * needs what this learns before the first byte is written: where files go
+ * (WHEEL's Root-Is-Purelib, the .dist-info name), each file's hash
+ * algorithm, digest and size (RECORD, which zips put last), and memory
+ * mode's pool size (the declared sizes). */
+static int scan(struct job *j, struct ab_err *err)
+{
+	return each_member(j, list_member, NULL, err);
+}
+
+/* RECORD and its signatures: RECORD cannot hash itself; the signatures
+ * sign RECORD. */
+static bool is_record_file(const struct job *j, const char *name)
+{
+	size_t dl = strlen(j->distinfo);
+	if (strncmp(name, j->distinfo, dl) || name[dl] != '/')
+		return false;
+	const char *b = name + dl + 1;
+	return !strcmp(b, "RECORD") || !strcmp(b, "RECORD.jws") || !strcmp(b, "RECORD.p7s");
 }
 
 /* The .dist-info directory, its project, WHEEL/RECORD/entry points, and
@@ -536,13 +562,7 @@ static int check_meta(struct job *j, struct ab_err *err)
 			m->row = rows[ri++];
 		if (m->dir)
 			continue;
-		/* RECORD cannot hash itself; signatures sign RECORD */
-		size_t dl = strlen(j->distinfo);
-		bool exempt = !strncmp(m->name, j->distinfo, dl) && m->name[dl] == '/' &&
-			      (!strcmp(m->name + dl + 1, "RECORD") ||
-			       !strcmp(m->name + dl + 1, "RECORD.jws") ||
-			       !strcmp(m->name + dl + 1, "RECORD.p7s"));
-		if (exempt)
+		if (is_record_file(j, m->name))
 			continue;
 		if (!has || !m->row->algo.len) {
 			r = werr(j, err, AB_E_INVALID, "'%s' is not %s RECORD", m->name,
@@ -749,196 +769,182 @@ static int stage_script(struct job *j, const char *rel, struct ab_buf *content,
 	return stage_file(j, rel, content->buf, content->len, 0755, err);
 }
 
-/* Pass 2: unpack every member into the stage, verifying it. */
-static int unpack(struct job *j, struct ab_err *err)
+/* Where a member's bytes go as they are read: a file in the stage (fd >=
+ * 0), or memory: the job's pool slice while the zip's declared size
+ * holds, then `buf`. */
+struct sink {
+	int fd;
+	const char *path;   /* with fd, for messages */
+	unsigned char *dst; /* the pool slice; NULL: buf */
+	size_t room, used;
+	struct ab_buf *buf;
+};
+
+static int sink_add(struct sink *s, const void *blk, size_t n, struct ab_err *err)
 {
-	struct archive *a = NULL;
-	struct archive_entry *e;
-	struct ab_buf p = AB_BUF_INIT, script = AB_BUF_INIT;
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	EVP_MD_CTX *md256 = EVP_MD_CTX_new();
-	int fd = -1;
-	size_t dl = strlen(j->distinfo);
-	int r = arc_open(j, &a, err);
-	if (r < 0)
-		goto out;
+	if (s->fd >= 0)
+		return write_all(s->fd, blk, n, s->path, err);
+	if (s->dst && n <= s->room - s->used) {
+		memcpy(s->dst + s->used, blk, n);
+		s->used += n;
+		return 0;
+	}
+	if (s->dst) {
+		/* more than the zip declared: the rest in buf */
+		ab_buf_add(s->buf, s->dst, s->used);
+		s->dst = NULL;
+	}
+	ab_buf_add(s->buf, blk, n);
+	return 0;
+}
+
+/* Pass 2's state, reused from member to member. */
+struct unpack_ctx {
+	EVP_MD_CTX *md, *md256;
+	struct ab_buf path; /* the member's file in the stage */
+	struct ab_buf data; /* a member kept in memory (scripts; memory mode) */
+};
+
+/* No more bytes than RECORD says, else than the zip declares, else
+ * MAX_MEMBER: a lying wheel cannot fill the disk. */
+static int64_t limit_of(const struct member *m)
+{
+	return m->row->size >= 0 ? m->row->size : m->size >= 0 ? m->size : MAX_MEMBER;
+}
+
+/* Reads the current member into `s`, checked against its RECORD row as
+ * it comes (offsets, limit_of), then its exact size and digest. Sets
+ * *size and d256 (its sha256, for the RECORD written). */
+static int read_member(struct job *j, struct unpack_ctx *u, struct archive *a,
+		       const struct member *m, struct sink *s, int64_t *size,
+		       unsigned char d256[32], struct ab_err *err)
+{
+	const struct wheel_record_row *row = m->row;
+	int64_t limit = limit_of(m), got = 0;
+	bool same_alg = ab_str_eq_cstr(row->algo, "sha256");
+	const EVP_MD *alg = same_alg				  ? EVP_sha256()
+			    : ab_str_eq_cstr(row->algo, "sha384") ? EVP_sha384()
+								  : EVP_sha512();
+	EVP_DigestInit_ex(u->md, alg, NULL);
+	if (!same_alg)
+		EVP_DigestInit_ex(u->md256, EVP_sha256(), NULL);
 	for (;;) {
-		int h = archive_read_next_header(a, &e);
-		if (h == ARCHIVE_EOF)
+		const void *blk;
+		size_t n;
+		la_int64_t off;
+		int d = archive_read_data_block(a, &blk, &n, &off);
+		if (d == ARCHIVE_EOF)
 			break;
-		if (h != ARCHIVE_OK && h != ARCHIVE_WARN) {
-			r = werr(j, err, AB_E_PARSE, "not a valid zip file: %s",
-				 archive_error_string(a));
-			goto out;
-		}
-		const char *name = entry_name(e);
-		struct member key = { name, 0, false, false, NULL };
-		struct member *m = name ? bsearch(&key, j->m, j->nm, sizeof(*j->m), cmp_member) : NULL;
-		if (!m) {
-			/* the reader disagrees with itself between passes */
-			r = werr(j, err, AB_E_PARSE, "inconsistent zip file");
-			goto out;
-		}
-		if (m->dir)
-			continue;
-		if (!strncmp(name, j->distinfo, dl) && name[dl] == '/' &&
-		    (!strcmp(name + dl + 1, "RECORD") || !strcmp(name + dl + 1, "RECORD.jws") ||
-		     !strcmp(name + dl + 1, "RECORD.p7s")))
-			continue;
-		bool is_script;
-		const char *rel = dest_of(j, name, &is_script, err);
-		if (!rel) {
-			r = -err->code;
-			goto out;
-		}
-		const struct wheel_record_row *row = m->row;
-		int64_t limit = row->size >= 0 ? row->size : m->size >= 0 ? m->size : MAX_MEMBER;
-		bool same_alg = ab_str_eq_cstr(row->algo, "sha256");
-		const EVP_MD *alg = same_alg				  ? EVP_sha256()
-				    : ab_str_eq_cstr(row->algo, "sha384") ? EVP_sha384()
-									  : EVP_sha512();
-		EVP_DigestInit_ex(md, alg, NULL);
+		if (d != ARCHIVE_OK)
+			return werr(j, err, AB_E_PARSE, "cannot read '%s': %s", m->name,
+				    archive_error_string(a));
+		if (off != got || (int64_t)n > limit - got)
+			return werr(j, err, AB_E_HASH, "'%s' is larger than RECORD says", m->name);
+		got += (int64_t)n;
+		EVP_DigestUpdate(u->md, blk, n);
 		if (!same_alg)
-			EVP_DigestInit_ex(md256, EVP_sha256(), NULL);
-		/* memory mode: the member into `script` too (at its declared size
-		 * at once, when that is sane), and kept or written after the check */
-		bool keep = is_script || j->mem;
-		ab_buf_reset(&script);
+			EVP_DigestUpdate(u->md256, blk, n);
+		int r = sink_add(s, blk, n, err);
+		if (r < 0)
+			return r;
+	}
+	if (row->size >= 0 && got != row->size)
+		return werr(j, err, AB_E_HASH, "'%s' is %lld bytes, RECORD says %lld", m->name,
+			    (long long)got, (long long)row->size);
+	unsigned char dg[EVP_MAX_MD_SIZE];
+	unsigned dn = 0, d2 = 0;
+	EVP_DigestFinal_ex(u->md, dg, &dn);
+	if (!same_alg)
+		EVP_DigestFinal_ex(u->md256, d256, &d2);
+	else
+		memcpy(d256, dg, 32);
+	char b64[100];
+	size_t bl = wheel_b64url(dg, dn, b64);
+	if (!ab_str_eq(row->digest, ab_str_make(b64, bl)))
+		return werr(j, err, AB_E_HASH,
+			    "hash mismatch for '%s': RECORD says " AB_STR_FMT "=" AB_STR_FMT
+			    ", the file has %s",
+			    m->name, AB_STR_ARG(row->algo), AB_STR_ARG(row->digest), b64);
+	*size = got;
+	return 0;
+}
+
+/* Pass 2, per member: a file into the stage, or (scripts, memory mode)
+ * kept, and written or kept only once read_member has verified it. */
+static int extract_member(struct job *j, struct archive *a, struct archive_entry *e,
+			  const char *name, void *ctx, struct ab_err *err)
+{
+	struct unpack_ctx *u = ctx;
+	struct member key = { name, 0, false, false, NULL };
+	struct member *m = bsearch(&key, j->m, j->nm, sizeof(*j->m), cmp_member);
+	if (!m)
+		/* the reader disagrees with itself between passes */
+		return werr(j, err, AB_E_PARSE, "inconsistent zip file");
+	if (m->dir || is_record_file(j, name))
+		return 0;
+	bool is_script;
+	const char *rel = dest_of(j, name, &is_script, err);
+	if (!rel)
+		return -err->code;
+	bool keep = is_script || j->mem;
+	struct sink s = { .fd = -1, .buf = &u->data };
+	ab_buf_reset(&u->data);
+	if (keep && !is_script && j->pool && m->size >= 0 &&
+	    (uint64_t)m->size <= j->pool_cap - j->pool_used) {
 		/* into the pool when the declared size fits */
-		unsigned char *dst = NULL;
-		size_t room = 0;
-		if (keep && !is_script && j->pool && m->size >= 0 &&
-		    (uint64_t)m->size <= j->pool_cap - j->pool_used) {
-			dst = j->pool + j->pool_used;
-			room = (size_t)m->size;
-		} else if (keep && limit <= (int64_t)64 << 20) {
-			ab_buf_grow(&script, (size_t)limit);
-		}
-		if (!keep) {
-			ab_buf_reset(&p);
-			ab_buf_addf(&p, "%s/%s", j->stage.buf, rel);
-			r = stage_parent(j, p.buf, err);
-			if (r < 0)
-				goto out;
-			/* pip: executable in the zip -> executable on disk */
-			fd = open(p.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-				  m->exec ? 0755 : 0644);
-			if (fd < 0) {
-				r = install_io_err(err, p.buf, "create file");
-				goto out;
-			}
-		}
-		int64_t got = 0;
-		for (;;) {
-			const void *blk;
-			size_t n;
-			la_int64_t off;
-			int d = archive_read_data_block(a, &blk, &n, &off);
-			if (d == ARCHIVE_EOF)
-				break;
-			if (d != ARCHIVE_OK) {
-				r = werr(j, err, AB_E_PARSE, "cannot read '%s': %s", name,
-					 archive_error_string(a));
-				goto out;
-			}
-			if (off != got || (int64_t)n > limit - got) {
-				r = werr(j, err, AB_E_HASH, "'%s' is larger than RECORD says", name);
-				goto out;
-			}
-			got += (int64_t)n;
-			EVP_DigestUpdate(md, blk, n);
-			if (!same_alg)
-				EVP_DigestUpdate(md256, blk, n);
-			if (dst && (size_t)got <= room) {
-				memcpy(dst + (size_t)got - n, blk, n);
-				continue;
-			}
-			if (dst) {
-				/* more than the zip declared: the rest in `script` */
-				ab_buf_add(&script, dst, (size_t)got - n);
-				dst = NULL;
-			}
-			if (keep) {
-				ab_buf_add(&script, blk, n);
-				continue;
-			}
-			const char *q = blk;
-			while (n) {
-				ssize_t k = write(fd, q, n);
-				if (k < 0 && errno == EINTR)
-					continue;
-				if (k <= 0) {
-					r = install_io_err(err, p.buf, "write");
-					goto out;
-				}
-				q += k;
-				n -= (size_t)k;
-			}
-		}
-		if (row->size >= 0 && got != row->size) {
-			r = werr(j, err, AB_E_HASH, "'%s' is %lld bytes, RECORD says %lld", name,
-				 (long long)got, (long long)row->size);
-			goto out;
-		}
-		unsigned char dg[EVP_MAX_MD_SIZE], d256[32];
-		unsigned dn = 0, d2 = 0;
-		EVP_DigestFinal_ex(md, dg, &dn);
-		if (!same_alg)
-			EVP_DigestFinal_ex(md256, d256, &d2);
-		else
-			memcpy(d256, dg, 32);
-		char b64[100];
-		size_t bl = wheel_b64url(dg, dn, b64);
-		if (!ab_str_eq(row->digest, ab_str_make(b64, bl))) {
-			r = werr(j, err, AB_E_HASH,
-				 "hash mismatch for '%s': RECORD says " AB_STR_FMT "=" AB_STR_FMT
-				 ", the file has %s",
-				 name, AB_STR_ARG(row->algo), AB_STR_ARG(row->digest), b64);
-			goto out;
-		}
-		if (is_script) {
-			r = stage_script(j, rel, &script, err);
-			if (r < 0)
-				goto out;
-			continue;
-		}
-		if (keep && dst) {
-			struct installed *in;
-			j->pool_used += (size_t)got;
-			r = put_file(j, rel, dst, (size_t)got, m->exec, NULL, true, &in, err);
-			if (r < 0)
-				goto out;
-			wheel_record_hash(d256, in->hash);
-			continue;
-		}
-		if (keep) {
-			struct installed *in;
-			size_t len = script.len;
-			char *data = len ? ab_buf_detach(&script) : NULL;
-			r = put_file(j, rel, data ? data : "", len, m->exec, data, false, &in, err);
-			if (r < 0)
-				goto out;
-			wheel_record_hash(d256, in->hash);
-			continue;
-		}
-		if (close(fd) < 0) {
-			fd = -1;
-			r = install_io_err(err, p.buf, "write");
-			goto out;
-		}
-		fd = -1;
-		struct installed *in = add_installed(j, rel);
-		wheel_record_hash(d256, in->hash);
+		s.dst = j->pool + j->pool_used;
+		s.room = (size_t)m->size;
+	} else if (keep && limit_of(m) <= (int64_t)64 << 20) {
+		/* at its size at once, when that is sane */
+		ab_buf_grow(&u->data, (size_t)limit_of(m));
+	} else if (!keep) {
+		ab_buf_reset(&u->path);
+		ab_buf_addf(&u->path, "%s/%s", j->stage.buf, rel);
+		int r = stage_parent(j, u->path.buf, err);
+		if (r < 0)
+			return r;
+		/* pip: executable in the zip -> executable on disk */
+		s.fd = open(u->path.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			    m->exec ? 0755 : 0644);
+		if (s.fd < 0)
+			return install_io_err(err, u->path.buf, "create file");
+		s.path = u->path.buf;
+	}
+	int64_t got = 0;
+	unsigned char d256[32];
+	int r = read_member(j, u, a, m, &s, &got, d256, err);
+	if (s.fd >= 0 && close(s.fd) < 0 && r == 0)
+		r = install_io_err(err, u->path.buf, "write");
+	if (r < 0)
+		return r;
+	if (is_script)
+		return stage_script(j, rel, &u->data, err);
+	struct installed *in;
+	if (s.dst) {
+		j->pool_used += (size_t)got;
+		r = put_file(j, rel, s.dst, (size_t)got, m->exec, NULL, true, &in, err);
+	} else if (keep) {
+		size_t len = u->data.len;
+		char *data = len ? ab_buf_detach(&u->data) : NULL;
+		r = put_file(j, rel, data ? data : "", len, m->exec, data, false, &in, err);
+	} else {
+		in = add_installed(j, rel);
 		in->size = got;
 	}
-out:
-	if (fd >= 0)
-		close(fd);
-	EVP_MD_CTX_free(md);
-	EVP_MD_CTX_free(md256);
-	archive_read_free(a);
-	ab_buf_release(&p);
-	ab_buf_release(&script);
+	if (r == 0)
+		wheel_record_hash(d256, in->hash);
+	return r;
+}
+
+/* Pass 2: unpack every member into the stage (or memory), verifying it. */
+static int unpack(struct job *j, struct ab_err *err)
+{
+	struct unpack_ctx u = { EVP_MD_CTX_new(), EVP_MD_CTX_new(), AB_BUF_INIT, AB_BUF_INIT };
+	int r = each_member(j, extract_member, &u, err);
+	EVP_MD_CTX_free(u.md);
+	EVP_MD_CTX_free(u.md256);
+	ab_buf_release(&u.path);
+	ab_buf_release(&u.data);
 	return r;
 }
 
