@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "builder/zipdir.h"
+#include "formats/core/hash.h"
 #include "formats/core/mem.h"
 #include "formats/distfile.h"
 #include "formats/names.h"
@@ -500,18 +501,11 @@ static struct page_job *queue_page(struct index *ix, const char *url, bool find_
 	return j;
 }
 
-static size_t hash_str(const char *s)
-{
-	size_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
 
 /* The slot of `canon` in pslots: its project, or the empty slot for it. */
 static struct proj **proj_slot(struct index *ix, const char *canon)
 {
-	size_t i = hash_str(canon) & ix->pmask;
+	size_t i = ab_hash_str(canon) & ix->pmask;
 	while (ix->pslots[i] && strcmp(ix->pslots[i]->name, canon))
 		i = (i + 1) & ix->pmask;
 	return &ix->pslots[i];
@@ -610,13 +604,6 @@ struct seen {
 	size_t n; /* a power of two */
 };
 
-static size_t hash_fn(const char *s)
-{
-	size_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
 
 /* true when `fn` is already a candidate's filename; else records that
  * candidate `idx` (about to be added) has it */
@@ -630,13 +617,13 @@ static bool seen_add(struct seen *st, const struct proj *p, const char *fn, size
 		st->slots = ab_xcalloc(n, sizeof(*st->slots));
 		st->n = n;
 		for (size_t k = 0; k < idx; k++) {
-			size_t h = hash_fn(p->cands[k].filename) & (n - 1);
+			size_t h = ab_hash_str(p->cands[k].filename) & (n - 1);
 			while (st->slots[h])
 				h = (h + 1) & (n - 1);
 			st->slots[h] = k + 1;
 		}
 	}
-	size_t h = hash_fn(fn) & (st->n - 1);
+	size_t h = ab_hash_str(fn) & (st->n - 1);
 	while (st->slots[h]) {
 		if (!strcmp(p->cands[st->slots[h] - 1].filename, fn))
 			return true;
@@ -646,19 +633,12 @@ static bool seen_add(struct seen *st, const struct proj *p, const char *fn, size
 	return false;
 }
 
-static size_t hash_mem(const char *s, size_t n)
-{
-	size_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-	return h;
-}
 
 /* The tags of a wheel tag string, parsed once per index (NULL: it does not
  * parse); the tag set belongs to the memo. */
 static const struct tag_set *wheel_tags(struct index *ix, struct ab_str t)
 {
-	size_t h = hash_mem(t.ptr, t.len);
+	size_t h = ab_hash_mem(t.ptr, t.len);
 	for (size_t i = h & ix->tags_mask; ix->tags && ix->tags[i].s; i = (i + 1) & ix->tags_mask) {
 		const struct tag_memo *m = &ix->tags[i];
 		if (m->hash == h && m->len == t.len && !memcmp(m->s, t.ptr, t.len))

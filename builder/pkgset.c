@@ -488,7 +488,7 @@ static int make_units(struct pkgset *s, const struct pkgset_opts *o, const char 
 	ab_buf_addf(&envs[1], "%s/lib", s->prefix);
 	ab_buf_adds(&envs[2], s->prefix);
 	ab_buf_adds(&envs[3], s->prefix);
-	const char *unit_env[][2] = {
+	const char *const unit_env[][2] = {
 		{ "PATH", envs[0].buf },	{ "PYTHONPATH", envs[1].buf },
 		{ "VIRTUAL_ENV", envs[2].buf }, { "APPBUILD_ROOT", envs[3].buf },
 		{ "BIND", "127.0.0.1:8000" },
@@ -498,16 +498,7 @@ static int make_units(struct pkgset *s, const struct pkgset_opts *o, const char 
 		struct supconf_proc *p = &sc.procs[i];
 		free(p->directory);
 		p->directory = ab_xstrdup("app");
-		/* first: the app's own settings come later and win */
-		struct supconf_env *e = ab_xcalloc(p->nenv + nenv, sizeof(*e));
-		for (size_t k = 0; k < nenv; k++)
-			e[k] = (struct supconf_env){ ab_xstrdup(unit_env[k][0]),
-						     ab_xstrdup(unit_env[k][1]) };
-		if (p->nenv)
-			memcpy(e + nenv, p->env, p->nenv * sizeof(*e));
-		free(p->env);
-		p->env = e;
-		p->nenv += nenv;
+		supconf_proc_env_prepend(p, unit_env, nenv);
 	}
 	resolve_programs(s, &sc, bins, nbins);
 	ab_buf_addf(&dir, "%s%s", tree, s->unit_dir);

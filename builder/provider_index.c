@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "formats/core/arena.h"
+#include "formats/core/hash.h"
 #include "formats/core/mem.h"
 #include "formats/metadata.h"
 #include "formats/names.h"
@@ -102,13 +103,6 @@ static long tags_rank(struct provider_index *pi, const struct tag_set *ts)
 	return rank;
 }
 
-static size_t hash_name(const char *s)
-{
-	size_t h = 1469598103934665603u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211u;
-	return h;
-}
 
 static struct pproject *project(struct provider_index *pi, const char *name, bool create)
 {
@@ -116,7 +110,7 @@ static struct pproject *project(struct provider_index *pi, const char *name, boo
 		pi->mask = 255;
 		pi->slots = ab_xcalloc(pi->mask + 1, sizeof(*pi->slots));
 	}
-	size_t i = hash_name(name) & pi->mask;
+	size_t i = ab_hash_str(name) & pi->mask;
 	while (pi->slots[i]) {
 		if (!strcmp(pi->slots[i]->name, name))
 			return pi->slots[i];
@@ -133,7 +127,7 @@ static struct pproject *project(struct provider_index *pi, const char *name, boo
 		for (size_t k = 0; k <= pi->mask; k++) {
 			if (!pi->slots[k])
 				continue;
-			size_t j = hash_name(pi->slots[k]->name) & nmask;
+			size_t j = ab_hash_str(pi->slots[k]->name) & nmask;
 			while (ns[j])
 				j = (j + 1) & nmask;
 			ns[j] = pi->slots[k];
@@ -149,7 +143,7 @@ static bool python_ok(struct provider_index *pi, const char *rp)
 {
 	if (!rp || !pi->o.python)
 		return true;
-	size_t h = hash_name(rp);
+	size_t h = ab_hash_str(rp);
 	if (pi->rp) {
 		for (size_t i = h & pi->rp_mask; pi->rp[i].s; i = (i + 1) & pi->rp_mask)
 			if (pi->rp[i].hash == h && !strcmp(pi->rp[i].s, rp))

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "formats/core/arena.h"
+#include "formats/core/hash.h"
 #include "formats/core/mem.h"
 
 /* A term: "pkg is selected at a version in r" (pos) or "pkg is not selected
@@ -203,13 +204,6 @@ static bool term_eq(const struct term *a, const struct term *b)
 
 /* ---- packages ---- */
 
-static size_t hash_str(const char *s)
-{
-	size_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
 
 static void rehash(struct pubgrub *pg)
 {
@@ -218,7 +212,7 @@ static void rehash(struct pubgrub *pg)
 	pg->slots = ab_xcalloc(n, sizeof(*pg->slots));
 	pg->nslots = n;
 	for (size_t i = 0; i < pg->npkgs; i++) {
-		size_t h = hash_str(pg->pkgs[i].name) & (n - 1);
+		size_t h = ab_hash_str(pg->pkgs[i].name) & (n - 1);
 		while (pg->slots[h])
 			h = (h + 1) & (n - 1);
 		pg->slots[h] = (unsigned)i + 1;
@@ -229,7 +223,7 @@ unsigned pubgrub_package(struct pubgrub *pg, const char *name)
 {
 	if ((pg->npkgs + 1) * 2 > pg->nslots)
 		rehash(pg);
-	size_t h = hash_str(name) & (pg->nslots - 1);
+	size_t h = ab_hash_str(name) & (pg->nslots - 1);
 	while (pg->slots[h]) {
 		unsigned id = pg->slots[h] - 1;
 		if (!strcmp(pg->pkgs[id].name, name))

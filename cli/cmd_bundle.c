@@ -201,16 +201,7 @@ static int render_other_supervisor(struct bctx *b, struct ab_err *err)
 		p->directory = ab_xstrdup("app");
 		if (b->app->config.supervisor != APPCONFIG_SUPERVISOR_SYSTEMD)
 			continue;
-		/* first: the app's own settings come later and win */
-		struct supconf_env *e = ab_xcalloc(p->nenv + nenv, sizeof(*e));
-		for (size_t k = 0; k < nenv; k++)
-			e[k] = (struct supconf_env){ ab_xstrdup(unit_env[k][0]),
-						     ab_xstrdup(unit_env[k][1]) };
-		if (p->nenv)
-			memcpy(e + nenv, p->env, p->nenv * sizeof(*e));
-		free(p->env);
-		p->env = e;
-		p->nenv += nenv;
+		supconf_proc_env_prepend(p, unit_env, nenv);
 	}
 	ab_buf_addf(&tpl, "%s/templates", b->app->dir);
 	ab_buf_addf(&etc, "%s/etc", b->stage);
@@ -513,12 +504,6 @@ int cmd_bundle(struct cmd_ctx *ctx, struct ab_err *err)
 	char sha[65];
 	int r;
 
-	/* glibc re-reads (stats) /etc/localtime on every localtime() while TZ
-	 * is unset, and libarchive's zip reader converts each member's DOS time
-	 * with mktime(): 1700 stat calls per flask bundle. The same zone, read
-	 * once. */
-	if (!getenv("TZ"))
-		setenv("TZ", ":/etc/localtime", 1);
 	memset(&b, 0, sizeof(b));
 	b.o = o;
 	b.app = app;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "formats/core/hash.h"
 #include "formats/core/mem.h"
 #include "formats/core/unicode.h"
 
@@ -383,16 +384,13 @@ int tags_platforms(const struct tags_target *t, struct tags_strlist *out, struct
 
 /* ---- supported tags ---- */
 
-static uint64_t tag_hash(const char *i, const char *a, const char *p)
+static size_t tag_hash(const char *i, const char *a, const char *p)
 {
-	/* FNV-1a over "i\0a\0p" */
-	uint64_t h = 1469598103934665603ULL;
+	/* FNV-1a over "i\xffa\xffp\xff" */
+	size_t h = AB_HASH_INIT;
 	const char *s[3] = { i, a, p };
-	for (int k = 0; k < 3; k++) {
-		for (const unsigned char *c = (const unsigned char *)s[k]; *c; c++)
-			h = (h ^ *c) * 1099511628211ULL;
-		h = (h ^ 0xFF) * 1099511628211ULL;
-	}
+	for (int k = 0; k < 3; k++)
+		h = ab_hash_add(ab_hash_add(h, s[k], strlen(s[k])), "\xff", 1);
 	return h ^ (h >> 29);
 }
 
@@ -440,7 +438,7 @@ static void build_index(struct tags_supported *s)
 	s->slots = ab_xcalloc(sz, sizeof(*s->slots));
 	for (size_t k = 0; k < s->n; k++) {
 		const struct tag *t = &s->tags[k];
-		size_t h = (size_t)tag_hash(t->interpreter, t->abi, t->platform) & s->mask;
+		size_t h = tag_hash(t->interpreter, t->abi, t->platform) & s->mask;
 		for (;; h = (h + 1) & s->mask) {
 			uint32_t v = s->slots[h];
 			if (!v) {
@@ -460,7 +458,7 @@ long tags_supported_index(const struct tags_supported *s, const struct tag *t)
 {
 	if (!s->slots)
 		return -1;
-	size_t h = (size_t)tag_hash(t->interpreter, t->abi, t->platform) & s->mask;
+	size_t h = tag_hash(t->interpreter, t->abi, t->platform) & s->mask;
 	for (;; h = (h + 1) & s->mask) {
 		uint32_t v = s->slots[h];
 		if (!v)

@@ -926,6 +926,18 @@ int supconf_load(const char *path, struct supconf *out, struct ab_err *err)
 	return r;
 }
 
+void supconf_proc_env_prepend(struct supconf_proc *p, const char *const env[][2], size_t n)
+{
+	struct supconf_env *e = ab_xcalloc(p->nenv + n, sizeof(*e));
+	for (size_t k = 0; k < n; k++)
+		e[k] = (struct supconf_env){ ab_xstrdup(env[k][0]), ab_xstrdup(env[k][1]) };
+	if (p->nenv)
+		memcpy(e + n, p->env, p->nenv * sizeof(*e));
+	free(p->env);
+	p->env = e;
+	p->nenv += n;
+}
+
 void supconf_proc_release(struct supconf_proc *p)
 {
 	free(p->name);

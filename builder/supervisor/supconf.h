@@ -129,6 +129,9 @@ void supconf_release(struct supconf *c);
 /* Free one process definition's contents (a runtime that took it over from a
  * struct supconf, leaving a zeroed struct there, frees it with this). */
 void supconf_proc_release(struct supconf_proc *p);
+/* Put copies of the n NAME=VALUE pairs env[k][0], env[k][1] before p's own
+ * environment, so the process's own settings (later) win. */
+void supconf_proc_env_prepend(struct supconf_proc *p, const char *const env[][2], size_t n);
 
 /* "TERM", "SIGTERM" or a number 1..64 -> the signal; -1 when unknown. */
 int supconf_signal_parse(struct ab_str s);
